@@ -1,0 +1,35 @@
+/// Who is making a request, as the authentication phase established it.
+///
+/// Authenticators (auth.local, auth.keycloak) produce it from a token; the authorization phase turns it
+/// into the policy engine's principal.
+public struct Principal: Sendable {
+    /// Stable user id (the token's `sub`, mapped to the local user).
+    public var id: String
+    /// Platform roles (`platform_admin`, `user`, …).
+    public var roles: [String]
+    /// Claims and attributes the policies may read (`email`, `org_id`, `team_ids`, …).
+    public var attributes: [String: JSONValue]
+    /// Which authenticator accepted the credentials.
+    public var authenticator: String
+
+    public init(id: String, roles: [String], attributes: [String: JSONValue] = [:], authenticator: String) {
+        self.id = id
+        self.roles = roles
+        self.attributes = attributes
+        self.authenticator = authenticator
+    }
+}
+
+/// Turns a request's credentials into a `Principal`. Plugins contribute authenticators; the Kernel tries
+/// them in plugin order during the authentication phase.
+public protocol Authenticator: Sendable {
+    /// Names the authenticator in logs.
+    var name: String { get }
+    /// `nil` when the request carries no credentials this authenticator understands; a principal when they
+    /// are valid; throws a `Problem` (401) when they are its kind but invalid.
+    func authenticate(_ request: RequestHead, context: AppRequestContext) async throws -> Principal?
+}
+
+import Hummingbird
+/// The parts of a request an authenticator may look at (never the body).
+public typealias RequestHead = Request

@@ -1,0 +1,103 @@
+import Logging
+import SQLKit
+
+/// The Kernel's one database API: SQLKit over SQLite (embedded, WAL) or PostgreSQL (pooled).
+///
+/// Reads go through `read`, every write through `transaction`, which commits when its body returns and
+/// rolls back when it throws. A `transaction` inside another one becomes a savepoint of the outer one.
+public final class Database: Sendable {
+    /// Which engine is behind the API, for the few queries that differ.
+    public enum Dialect: String, Sendable {
+        case sqlite, postgres
+    }
+
+    public let dialect: Dialect
+    let store: any DatabaseStore
+    public let logger: Logger
+
+    init(store: any DatabaseStore, logger: Logger) {
+        self.store = store
+        self.dialect = store.dialect
+        self.logger = logger
+    }
+
+    /// Opens the database named by the settings. SQLite files (and their folder) are created when missing.
+    public static func open(_ settings: DatabaseSettings, logger: Logger) async throws -> Database {
+        switch settings.url {
+        case .sqlite(let path):
+            return Database(store: try await SQLiteStore.open(path: path, readers: max(1, min(settings.poolSize, 8)),
+                                                              busyTimeout: settings.busyTimeout, logger: logger), logger: logger)
+        case .postgres(let location):
+            return Database(store: PostgresStore(location: location, settings: settings, logger: logger), logger: logger)
+        }
+    }
+
+    /// Runs `body` with a connection for reading.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        if let current = Self.currentTransaction, current.store == ObjectIdentifier(store) {
+            return try await body(current.sql)
+        }
+        return try await store.withReader(body)
+    }
+
+    /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        if let current = Self.currentTransaction, current.store == ObjectIdentifier(store) {
+            return try await savepoint(in: current, body)
+        }
+        return try await store.withWriter { sql in
+            try await sql.raw(SQLQueryString(self.dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN")).run()
+            do {
+                let handle = TransactionHandle(store: ObjectIdentifier(self.store), sql: sql)
+                let result = try await Self.$currentTransaction.withValue(handle) { try await body(sql) }
+                try await sql.raw("COMMIT").run()
+                return result
+            } catch {
+                do { try await sql.raw("ROLLBACK").run() } catch {
+                    self.logger.error("rollback failed", metadata: ["error": "\(error)"])
+                }
+                throw error
+            }
+        }
+    }
+
+    /// Checks the database answers (`SELECT 1`).
+    public func ping() async throws {
+        try await read { sql in try await sql.raw("SELECT 1").run() }
+    }
+
+    /// Closes every connection; later calls do nothing.
+    public func close() async {
+        await store.close()
+    }
+
+    // MARK: Transactions
+
+    struct TransactionHandle: Sendable {
+        let store: ObjectIdentifier
+        let sql: any SQLDatabase
+    }
+
+    @TaskLocal static var currentTransaction: TransactionHandle?
+
+    private func savepoint<T: Sendable>(in current: TransactionHandle, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let name = "sp_\(UInt32.random(in: 0...UInt32.max))"
+        try await current.sql.raw(SQLQueryString("SAVEPOINT \(unsafeRaw: name)")).run()
+        do {
+            let result = try await body(current.sql)
+            try await current.sql.raw(SQLQueryString("RELEASE SAVEPOINT \(unsafeRaw: name)")).run()
+            return result
+        } catch {
+            try? await current.sql.raw(SQLQueryString("ROLLBACK TO SAVEPOINT \(unsafeRaw: name)")).run()
+            throw error
+        }
+    }
+}
+
+/// What each engine provides to `Database`.
+protocol DatabaseStore: AnyObject, Sendable {
+    var dialect: Database.Dialect { get }
+    func withReader<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func withWriter<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func close() async
+}

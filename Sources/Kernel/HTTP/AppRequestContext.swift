@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The Kernel's request context: typed fields the middleware phases fill in, in order.
+public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by the request-id phase: the client's well-formed `X-Request-ID`, or a new one.
+    public var requestID: String
+    /// Set by the authentication phase; `nil` for anonymous requests.
+    public var principal: Principal?
+    /// Set by tenant resolution: the organization the request acts in.
+    public var tenant: Tenant?
+    /// Largest body `decodeJSON` accepts (from `server { max_body_size }`).
+    public var maxUploadSize: Int
+    /// The TCP peer.
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.requestID = ""
+        self.maxUploadSize = 2_000_000
+        self.remoteAddress = source.channel.remoteAddress
+    }
+
+    public var requestDecoder: JSONDecoder { JSONCoding.decoder }
+    public var responseEncoder: JSONEncoder { JSONCoding.encoder }
+}
+
+/// The organization a request acts in.
+public struct Tenant: Sendable {
+    public var orgID: String
+    public init(orgID: String) { self.orgID = orgID }
+}
+
+/// The API's JSON conventions: snake_case keys, ISO 8601 UTC timestamps.
+public enum JSONCoding {
+    public static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }()
+
+    public static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+
+    /// camelCase → snake_case as the encoder's strategy does it (`orgID` → `org_id`, `myURLValue` →
+    /// `my_url_value`), for turning coding paths back into API field names.
+    public static func snakeCase(_ key: String) -> String {
+        let chars = Array(key)
+        var out = ""
+        for (i, c) in chars.enumerated() {
+            if c.isUppercase, i > 0 {
+                let afterLower = chars[i - 1].isLowercase || chars[i - 1].isNumber
+                let endsAcronym = chars[i - 1].isUppercase && i + 1 < chars.count && chars[i + 1].isLowercase
+                if afterLower || endsAcronym { out += "_" }
+            }
+            out += c.lowercased()
+        }
+        return out
+    }
+}

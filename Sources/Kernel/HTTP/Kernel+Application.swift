@@ -1,0 +1,78 @@
+import Hummingbird
+import HTTPTypes
+import Logging
+import ServiceLifecycle
+
+extension Kernel {
+    /// The HTTP application: the router with the Kernel's middleware phases in their fixed order, every
+    /// route, `405 Method Not Allowed` answers for known paths, and the services to run beside the server.
+    public func makeApplication() -> Application<RouterResponder<AppRequestContext>> {
+        let renderer = ProblemRenderer(debug: configuration.security.debug)
+        let router = Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints])
+        router.add(middleware: RequestIDMiddleware(maxBodySize: configuration.server.maxBodySize.bytes, renderer: renderer))
+        router.add(middleware: AccessLogMiddleware(accessLog: configuration.logging.accessLog, renderer: renderer))
+        router.add(middleware: SecurityHeadersMiddleware(cors: configuration.cors, security: configuration.security,
+                                                         allowedHosts: configuration.server.allowedHosts, renderer: renderer))
+        router.add(middleware: AuthenticationMiddleware(authenticators: plugins.flatMap { $0.authenticators() }))
+        for set in routeSets {
+            router.addRoutes(set.collection, atPath: RouterPath(set.prefix))
+        }
+        addMethodNotAllowed(to: router)
+
+        let listen = configuration.server.listen
+        let logger = self.logger
+        let services: [any Service] = plugins.flatMap { $0.services() }
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: nil),
+            services: services,
+            onServerRunning: { channel in
+                logger.info("listening", metadata: ["address": .string(channel.localAddress?.description ?? listen.configDescription)])
+            },
+            logger: logger
+        )
+    }
+
+    /// For each known path, the methods it lacks answer 405 with `Allow` (and plain `OPTIONS` 204 with `Allow`).
+    private func addMethodNotAllowed(to router: Router<AppRequestContext>) {
+        var methods: [String: [HTTPRequest.Method]] = [:]
+        var order: [String] = []
+        for entry in routes {
+            if methods[entry.path] == nil { order.append(entry.path) }
+            methods[entry.path, default: []].append(entry.method)
+        }
+        let candidates: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
+        for path in order {
+            var allowed = methods[path]!
+            if allowed.contains(.get), !allowed.contains(.head) { allowed.append(.head) }
+            allowed.append(.options)
+            let allowedList = allowed
+            for method in candidates where !allowed.contains(method) || method == .options {
+                if method == .options, methods[path]!.contains(.options) { continue }
+                router.on(RouterPath(path), method: method, use: { request, _ -> Response in
+                    if request.method == .options {
+                        return Response(status: .noContent, headers: [.allow: allowedList.map(\.rawValue).joined(separator: ", ")])
+                    }
+                    throw Problem.methodNotAllowed(request.method, allowed: allowedList)
+                })
+            }
+        }
+    }
+
+    /// Runs the server until SIGTERM or SIGINT, waits up to `server { shutdown_timeout }` for in-flight
+    /// requests, then shuts the plugins down and closes the database.
+    public func serve() async throws {
+        let app = makeApplication()
+        var groupConfiguration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.server.shutdownTimeout
+        let group = ServiceGroup(configuration: groupConfiguration)
+        do {
+            try await group.run()
+        } catch {
+            await shutdown()
+            throw error
+        }
+        await shutdown()
+        logger.info("stopped")
+    }
+}

@@ -1,0 +1,24 @@
+import Hummingbird
+
+/// Phase 4: the chain of authenticators plugins contribute, tried in plugin order. The first that
+/// recognises the credentials decides; credentials nobody recognises are refused (401), never ignored.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let authenticators: [any Authenticator]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        for authenticator in authenticators {
+            if let principal = try await authenticator.authenticate(request, context: context) {
+                context.principal = principal
+                context.logger[metadataKey: "principal"] = .string(principal.id)
+                break
+            }
+        }
+        if context.principal == nil, request.headers[.authorization] != nil {
+            throw Problem.unauthorized("The credentials in the Authorization header are not accepted.",
+                                       challenge: "Bearer error=\"invalid_token\", error_description=\"unsupported or invalid credentials\"")
+        }
+        return try await next(request, context)
+    }
+}

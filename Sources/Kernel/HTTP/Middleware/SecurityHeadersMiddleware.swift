@@ -1,0 +1,93 @@
+import HTTPTypes
+import Hummingbird
+
+/// Phase 3: the `Host` check (`server { allowed_hosts }`), CORS (`cors { … }`) and the security headers
+/// every response carries. Errors from inner phases are rendered here so they get the same headers (a
+/// browser can only read a 401 that carries CORS headers).
+struct SecurityHeadersMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let cors: CORSSettings
+    let security: SecuritySettings
+    let allowedHosts: [String]
+    let renderer: ProblemRenderer
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let origin = request.headers[.origin]
+        let originAllowed = origin.map(isAllowed(origin:)) ?? false
+        var response: Response
+        if let host = request.head.authority, !isAllowed(host: host) {
+            response = renderer.response(for: Problem.badRequest("The Host header '\(host)' is not served here."), request: request, context: context)
+        } else if request.method == .options, origin != nil, let requested = request.headers[.accessControlRequestMethod] {
+            response = preflight(requestedMethod: requested, originAllowed: originAllowed, request: request, context: context)
+        } else {
+            do {
+                response = try await next(request, context)
+            } catch {
+                response = renderer.response(for: error, request: request, context: context)
+            }
+        }
+        if let origin, originAllowed {
+            response.headers[.accessControlAllowOrigin] = cors.allowsAnyOrigin ? "*" : origin
+            if cors.allowCredentials { response.headers[.accessControlAllowCredentials] = "true" }
+            if !cors.exposedHeaders.isEmpty { response.headers[.accessControlExposeHeaders] = cors.exposedHeaders.joined(separator: ", ") }
+        }
+        if !cors.allowsAnyOrigin { response.headers[values: .vary].append("Origin") }
+        addSecurityHeaders(&response.headers)
+        return response
+    }
+
+    private func preflight(requestedMethod: String, originAllowed: Bool, request: Request, context: Context) -> Response {
+        guard originAllowed else {
+            return renderer.response(for: Problem.forbidden("This origin may not call the API (see cors { allowed_origins })."), request: request, context: context)
+        }
+        guard cors.allowedMethods.contains(where: { $0.caseInsensitiveCompare(requestedMethod) == .orderedSame }) else {
+            return renderer.response(for: Problem.forbidden("Cross-origin \(requestedMethod) requests are not allowed."), request: request, context: context)
+        }
+        var headers = HTTPFields()
+        headers[.accessControlAllowMethods] = cors.allowedMethods.joined(separator: ", ")
+        headers[.accessControlAllowHeaders] = cors.allowedHeaders.joined(separator: ", ")
+        headers[.accessControlMaxAge] = String(cors.maxAge.wholeSeconds)
+        headers[values: .vary].append("Access-Control-Request-Method")
+        headers[values: .vary].append("Access-Control-Request-Headers")
+        return Response(status: .noContent, headers: headers)
+    }
+
+    private func addSecurityHeaders(_ headers: inout HTTPFields) {
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[.xFrameOptions] = "DENY"
+        headers[.referrerPolicy] = "no-referrer"
+        headers[.crossOriginOpenerPolicy] = "same-origin"
+        if headers[.contentSecurityPolicy] == nil { headers[.contentSecurityPolicy] = security.contentSecurityPolicy }
+        if headers[.cacheControl] == nil { headers[.cacheControl] = "no-store" }
+        if security.hstsMaxAge.wholeSeconds > 0 {
+            headers[.strictTransportSecurity] = "max-age=\(security.hstsMaxAge.wholeSeconds); includeSubDomains"
+        }
+    }
+
+    private func isAllowed(origin: String) -> Bool {
+        cors.allowsAnyOrigin || cors.allowedOrigins.contains { $0.caseInsensitiveCompare(origin) == .orderedSame }
+    }
+
+    /// Django's rules: exact names, `*`, or `.example.com` for the domain and its subdomains; the port is ignored.
+    func isAllowed(host: String) -> Bool {
+        var name = Substring(host.lowercased())
+        if name.hasPrefix("[") {
+            name = name.dropFirst().prefix(while: { $0 != "]" })
+        } else if let colon = name.lastIndex(of: ":"), name.firstIndex(of: ":") == colon {
+            name = name[..<colon]
+        }
+        if name.hasSuffix(".") { name = name.dropLast() }
+        return allowedHosts.contains { pattern in
+            let pattern = pattern.lowercased()
+            if pattern == "*" { return true }
+            if pattern.hasPrefix(".") { return name == pattern.dropFirst() || name.hasSuffix(pattern) }
+            return name == pattern
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static var xFrameOptions: Self { .init("X-Frame-Options")! }
+    static var referrerPolicy: Self { .init("Referrer-Policy")! }
+    static var crossOriginOpenerPolicy: Self { .init("Cross-Origin-Opener-Policy")! }
+}

@@ -1,0 +1,25 @@
+/// Why the Kernel could not start (configuration errors are `ConfigError`s instead).
+public enum KernelError: Error, CustomStringConvertible {
+    case pendingMigrations([Migrator.Status])
+    case provisionFailed(plugin: PluginID, error: any Error)
+    case validationFailed(plugin: PluginID, error: any Error)
+    case routeConflict(method: String, path: String, owners: [String])
+    case databaseUnavailable(any Error)
+
+    public var description: String {
+        switch self {
+        case .pendingMigrations(let pending):
+            let list = pending.prefix(10).map { "  \($0.owner)/\($0.id)" }.joined(separator: "\n")
+            return "\(pending.count) migration\(pending.count == 1 ? " is" : "s are") pending:\n\(list)\n"
+                + "Run `lintel migrate`, or set `database { auto_migrate on }`."
+        case .provisionFailed(let plugin, let error):
+            return "plugin \(plugin) failed to start: \(error)"
+        case .validationFailed(let plugin, let error):
+            return "plugin \(plugin) is misconfigured: \(error)"
+        case .routeConflict(let method, let path, let owners):
+            return "\(method) \(path) is registered by more than one owner: \(owners.joined(separator: ", "))"
+        case .databaseUnavailable(let error):
+            return "cannot open the database: \(error)"
+        }
+    }
+}

@@ -1,0 +1,18 @@
+import Logging
+
+/// What a plugin is given when it is provisioned.
+public struct PluginContext: Sendable {
+    /// The plugin being provisioned.
+    public let pluginID: PluginID
+    /// A logger whose lines carry `"plugin": "<id>"`.
+    public let logger: Logger
+    /// The deployment's database.
+    public let database: Database
+    /// Capabilities provided by plugins (and the Kernel), by protocol.
+    public let services: ServiceRegistry
+    /// The Kernel's settings and the selected environment.
+    public let site: SiteConfiguration
+
+    /// The environment name (`development`, `production`, …).
+    public var environmentName: String { site.environmentName }
+}

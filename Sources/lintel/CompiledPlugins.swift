@@ -1,0 +1,5 @@
+import Kernel
+
+/// The one static list of plugins compiled into this binary. A plugin runs only when `site.conf`
+/// enables it with a `plugin <id> { … }` block.
+let compiledPlugins = PluginCatalog([])

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Kernel
+
+@main
+struct Lintel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lintel",
+        abstract: "Lintel: a self-hosted SaaS backend in one binary.",
+        discussion: """
+            Everything is configured in site.conf (see README.md). Start with:
+
+              lintel config check      validate site.conf
+              lintel migrate           create or update the database
+              lintel serve             run the API on the address in server { listen }
+
+            Every command reads --config (default ./site.conf) and --environment (default $ENVIRONMENT,
+            else development). Configuration errors exit with status 2.
+            """,
+        version: "lintel \(Kernel.version)",
+        subcommands: [Serve.self, Migrate.self, ConfigCommand.self, Plugins.self, Version.self]
+    )
+}
+
+/// Options every command that reads `site.conf` takes.
+struct SiteOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Path of the configuration file.", valueName: "path"))
+    var config: String = "site.conf"
+
+    @Option(name: .long, help: ArgumentHelp("Environment whose `environment <name> { … }` blocks apply (default: $ENVIRONMENT, else development).", valueName: "name"))
+    var environment: String?
+
+    /// Loads the configuration, or prints every problem and exits with status 2.
+    func load() throws -> SiteConfiguration {
+        do {
+            return try SiteConfiguration.load(path: config, environmentName: environment, catalog: compiledPlugins)
+        } catch let error as ConfigError {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+    }
+}
