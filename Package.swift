@@ -54,7 +54,12 @@ let package = Package(
             dependencies: [
                 "Kernel",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "LintelTests",
+            dependencies: ["lintel"]
         ),
     ]
 )

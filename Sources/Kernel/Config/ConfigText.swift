@@ -55,7 +55,7 @@ public struct ConfigText: Sendable {
     public func expand(in environment: [String: String]) -> Result<ExpandedText, Diagnostic> {
         var value = ""
         var fromEnvironment: [String] = []
-        var usedDefault = false
+        var defaulted: [String] = []
         for segment in segments {
             switch segment {
             case .literal(let text):
@@ -88,7 +88,8 @@ public struct ConfigText: Sendable {
                         case .success(let inner):
                             value += inner.value
                             fromEnvironment += inner.variables
-                            usedDefault = true
+                            defaulted.append(ref.name)
+                            defaulted += inner.defaulted
                         case .failure(let diagnostic):
                             return .failure(diagnostic)
                         }
@@ -99,7 +100,7 @@ public struct ConfigText: Sendable {
                 }
             }
         }
-        return .success(ExpandedText(value: value, variables: fromEnvironment, usedDefault: usedDefault))
+        return .success(ExpandedText(value: value, variables: fromEnvironment, defaulted: defaulted))
     }
 }
 
@@ -108,6 +109,6 @@ public struct ExpandedText: Sendable {
     public var value: String
     /// Environment variables whose values ended up in `value`.
     public var variables: [String]
-    /// Whether a `${VAR:-default}` default was used.
-    public var usedDefault: Bool
+    /// Variables that were unset (or empty), so their `${VAR:-default}` default was used.
+    public var defaulted: [String]
 }

@@ -211,10 +211,12 @@ public final class SettingsReader: @unchecked Sendable {
         case .success(let expanded):
             let place = argument.position.fileAndLine
             let origin: String
-            if expanded.variables.isEmpty {
-                origin = expanded.usedDefault ? "\(place) (default of ${…})" : place
-            } else {
+            if !expanded.variables.isEmpty {
                 origin = expanded.variables.map { "env \($0)" }.joined(separator: ", ")
+            } else if !expanded.defaulted.isEmpty {
+                origin = "\(place) (\(expanded.defaulted.joined(separator: ", ")) unset)"
+            } else {
+                origin = place
             }
             return (expanded.value, origin)
         }

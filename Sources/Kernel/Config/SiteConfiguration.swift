@@ -73,7 +73,8 @@ public struct SiteConfiguration: Sendable {
                 let id = first.text.literalText
                 guard let type = catalog.plugin(id) else {
                     log.report(Diagnostic("unknown plugin '\(id)'", at: first.position, length: first.length,
-                                          help: Suggestion.help(for: id, in: catalog.plugins.map { $0.id.rawValue }, noun: "plugin id (this build has none compiled in)")))
+                                          help: catalog.plugins.isEmpty ? "this build has no plugins compiled in"
+                                            : Suggestion.help(for: id, in: catalog.plugins.map { $0.id.rawValue }, noun: "plugin id")))
                     continue
                 }
                 pluginDirectives.append((type, directive))

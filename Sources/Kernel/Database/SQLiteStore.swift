@@ -16,9 +16,13 @@ final class SQLiteStore: DatabaseStore {
     private let readPermits: AsyncSemaphore
     private let freeReaders: Mutex<[Int]>
     private let logger: Logger
+    /// SQLite calls block their thread (a write waiting for another process's lock sleeps in it), so each
+    /// store has a thread per connection: one connection waiting never starves another of a thread.
+    private let threadPool: NIOThreadPool
 
-    private init(writer: SQLiteConnection, readers: [SQLiteConnection], logger: Logger) {
+    private init(writer: SQLiteConnection, readers: [SQLiteConnection], threadPool: NIOThreadPool, logger: Logger) {
         self.writer = writer
+        self.threadPool = threadPool
         self.readers = readers
         self.readPermits = AsyncSemaphore(permits: readers.count)
         self.freeReaders = Mutex(Array(readers.indices))
@@ -34,29 +38,53 @@ final class SQLiteStore: DatabaseStore {
             }
         }
         let storage: SQLiteConnection.Storage = inMemory ? .memory : .file(path: path)
+        let threadPool = NIOThreadPool(numberOfThreads: inMemory ? 1 : readerCount + 1)
+        threadPool.start()
         let timeout = max(1, busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000)
         func connect(readOnly: Bool) async throws -> SQLiteConnection {
-            let connection = try await SQLiteConnection.open(storage: storage, threadPool: .singleton, logger: logger,
+            let connection = try await SQLiteConnection.open(storage: storage, threadPool: threadPool, logger: logger,
                                                              on: MultiThreadedEventLoopGroup.singleton.any())
-            // SQLiteNIO's own busy handler spins without sleeping; SQLite's busy_timeout sleeps between retries.
-            _ = try await connection.query("PRAGMA busy_timeout = \(timeout)")
-            _ = try await connection.query("PRAGMA foreign_keys = ON")
-            if readOnly { _ = try await connection.query("PRAGMA query_only = ON") }
+            do {
+                // SQLiteNIO's own busy handler spins without sleeping; SQLite's busy_timeout sleeps between retries.
+                _ = try await connection.query("PRAGMA busy_timeout = \(timeout)")
+                _ = try await connection.query("PRAGMA foreign_keys = ON")
+                if readOnly { _ = try await connection.query("PRAGMA query_only = ON") }
+            } catch {
+                try? await connection.close()
+                throw error
+            }
             return connection
         }
-        let writer = try await connect(readOnly: false)
-        if !inMemory {
-            _ = try await writer.query("PRAGMA journal_mode = WAL")
-            // NORMAL is durable in WAL mode except for the last transactions on power loss, the usual trade.
-            _ = try await writer.query("PRAGMA synchronous = NORMAL")
+        let writer: SQLiteConnection
+        do {
+            writer = try await connect(readOnly: false)
+        } catch {
+            try? await threadPool.shutdownGracefully()
+            throw error
         }
         var readers: [SQLiteConnection] = []
-        if inMemory {
-            readers = [writer]
-        } else {
-            for _ in 0..<readerCount { readers.append(try await connect(readOnly: true)) }
+        do {
+            if !inMemory {
+                // WAL persists in the file; switching needs a moment without other writers, so only switch once.
+                let mode = try await writer.query("PRAGMA journal_mode").first?.column("journal_mode")?.string
+                if mode?.lowercased() != "wal" {
+                    _ = try await writer.query("PRAGMA journal_mode = WAL")
+                }
+                // NORMAL is durable in WAL mode except for the last transactions on power loss, the usual trade.
+                _ = try await writer.query("PRAGMA synchronous = NORMAL")
+            }
+            if inMemory {
+                readers = [writer]
+            } else {
+                for _ in 0..<readerCount { readers.append(try await connect(readOnly: true)) }
+            }
+        } catch {
+            for reader in readers { try? await reader.close() }
+            try? await writer.close()
+            try? await threadPool.shutdownGracefully()
+            throw error
         }
-        return SQLiteStore(writer: writer, readers: readers, logger: logger)
+        return SQLiteStore(writer: writer, readers: readers, threadPool: threadPool, logger: logger)
     }
 
     private func sql(_ connection: SQLiteConnection) -> any SQLDatabase {
@@ -86,5 +114,6 @@ final class SQLiteStore: DatabaseStore {
             try? await connection.close()
         }
         try? await writer.close()
+        try? await threadPool.shutdownGracefully()
     }
 }

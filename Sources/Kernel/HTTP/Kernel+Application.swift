@@ -27,7 +27,8 @@ extension Kernel {
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: nil),
             services: services,
             onServerRunning: { channel in
-                logger.info("listening", metadata: ["address": .string(channel.localAddress?.description ?? listen.configDescription)])
+                let port = channel.localAddress?.port ?? listen.port
+                logger.info("listening", metadata: ["url": .string("http://\(HostPort(host: listen.host, port: port).configDescription)")])
             },
             logger: logger
         )

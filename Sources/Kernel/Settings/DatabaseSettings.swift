@@ -17,8 +17,8 @@ public struct DatabaseSettings: BlockSettings {
     public init(from reader: SettingsReader) {
         url = reader.argument("url", default: .sqlite(path: "data/lintel.sqlite3"),
                               doc: "sqlite://path (default, created on first start) or postgres://user:password@host:port/db")
-        let auto: Bool? = reader.optional("auto_migrate", doc: "Apply pending migrations when `lintel serve` starts (default: on for SQLite, off for PostgreSQL).")
-        autoMigrate = auto ?? url.isSQLite
+        autoMigrate = reader.value("auto_migrate", default: url.isSQLite,
+                                   doc: "Apply pending migrations when `lintel serve` starts (default: on for SQLite, off for PostgreSQL).")
         let password: Secret? = reader.optional("password", doc: "PostgreSQL password, kept out of the URL (POSTGRES_PASSWORD).")
         if let password, case .postgres(var location) = url {
             location.password = password.value

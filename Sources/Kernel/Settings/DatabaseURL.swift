@@ -14,6 +14,15 @@ public enum DatabaseURL: ConfigValue, Equatable {
         public var password: String?
         public var database: String
         public var tls: Bool
+
+        public init(host: String, port: Int, user: String, password: String?, database: String, tls: Bool) {
+            self.host = host
+            self.port = port
+            self.user = user
+            self.password = password
+            self.database = database
+            self.tls = tls
+        }
     }
 
     public static var expectation: String { "sqlite://path/to/file.sqlite3 or postgres://user:password@host:port/database" }

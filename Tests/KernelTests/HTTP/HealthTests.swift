@@ -1,0 +1,88 @@
+import Foundation
+import HummingbirdTesting
+import Kernel
+import Logging
+import Testing
+
+@Suite("health and readiness")
+struct HealthTests {
+    @Test func livenessAnswersWithoutTouchingAnything() async throws {
+        try await TestSite.withKernel { _, client in
+            for path in ["/healthz", "/api/v1/health/live"] {
+                try await client.execute(uri: path, method: .get) { response in
+                    #expect(response.status == .ok)
+                    #expect(response.json == ["status": "ok"])
+                }
+            }
+        }
+    }
+
+    @Test func readinessChecksTheDatabaseAndEveryPlugin() async throws {
+        try await TestSite.withKernel("plugin test.greeter { greeting hi }", plugins: [GreeterPlugin.self]) { _, client in
+            try await client.execute(uri: "/api/v1/health/ready", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.json["status"] == "ready")
+                #expect(response.json["checks"]?["database"]?["status"] == "ok")
+                #expect(response.json["checks"]?["greeter"]?["status"] == "ok")
+            }
+        }
+    }
+
+    @Test func aFailingPluginCheckMakesTheServiceUnready() async throws {
+        try await TestSite.withKernel("plugin test.greeter { greeting hi\n healthy off }", plugins: [GreeterPlugin.self]) { _, client in
+            try await client.execute(uri: "/api/v1/health/ready", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                #expect(response.json["detail"] == "Failing: greeter.")
+                #expect(response.json["checks"]?["greeter"]?["status"] == "failing")
+                #expect(response.json["checks"]?["greeter"]?["error"] == "the greeter is unwell")
+                #expect(response.json["checks"]?["database"]?["status"] == "ok")
+            }
+        }
+    }
+
+    @Test func readinessIs503WhilePostgreSQLIsStopped() async throws {
+        let server = TemporaryDirectory()
+        let url = try Shell.run(Repository.root + "/scripts/postgres.sh", "start", server.path + "/pg").trimmingCharacters(in: .whitespacesAndNewlines)
+        defer { _ = try? Shell.run(Repository.root + "/scripts/postgres.sh", "stop", server.path + "/pg") }
+        let configuration = try TestSite.load("database \(url) { auto_migrate on\n connect_timeout 1s }")
+        let kernel = try await Kernel.boot(configuration, logSink: .capture())
+        try await kernel.makeApplication().test(.router) { client in
+            try await client.execute(uri: "/api/v1/health/ready", method: .get) { #expect($0.status == .ok) }
+            _ = try Shell.run(Repository.root + "/scripts/postgres.sh", "stop", server.path + "/pg")
+            try await client.execute(uri: "/api/v1/health/ready", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.json["checks"]?["database"]?["status"] == "failing")
+            }
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+        }
+        await kernel.shutdown()
+    }
+}
+
+/// Runs a command and returns its standard output; throws when it exits non-zero.
+enum Shell {
+    struct Failure: Error, CustomStringConvertible {
+        let status: Int32
+        let output: String
+        var description: String { "exit \(status): \(output)" }
+    }
+
+    @discardableResult
+    static func run(_ arguments: String...) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure(status: process.terminationStatus, output: String(decoding: data + errors, as: UTF8.self))
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
