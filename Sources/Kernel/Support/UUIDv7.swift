@@ -22,8 +22,9 @@ extension UUID {
         for i in 0..<6 { bytes[i] = UInt8((millis >> (8 * (5 - UInt64(i)))) & 0xFF) }
         bytes[6] = 0x70 | UInt8((counter >> 8) & 0x0F)
         bytes[7] = UInt8(counter & 0xFF)
-        var random = SystemRandomNumberGenerator()
-        for i in 8..<16 { bytes[i] = random.next() }
+        // One call to the system generator (a syscall) rather than one per byte.
+        let random = UInt64.random(in: .min ... .max)
+        for i in 8..<16 { bytes[i] = UInt8(truncatingIfNeeded: random >> (8 * UInt64(i - 8))) }
         bytes[8] = 0x80 | (bytes[8] & 0x3F)
         return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
                            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
