@@ -9,13 +9,21 @@ want() { # want <package> <probe command…>: queue the package when the probe f
     if ! "$@" >/dev/null 2>&1; then need+=("$package"); fi
 }
 
+build_deps() {
+    want libcurl4-openssl-dev bash -c 'ls /usr/include/*/curl/curl.h /usr/include/curl/curl.h 2>/dev/null | grep -q curl.h'
+}
+
 case "${1:-build}" in
-    build) ;;
+    build) build_deps ;;
     test)
+        build_deps
         want postgresql bash -c 'ls /usr/lib/postgresql/*/bin/initdb'
+        want python3-venv python3 -c 'import venv, ensurepip'
         ;;
     bench)
+        build_deps
         want wrk command -v wrk
+        want postgresql bash -c 'ls /usr/lib/postgresql/*/bin/initdb'
         ;;
     *) echo "usage: $0 build|test|bench" >&2; exit 64 ;;
 esac

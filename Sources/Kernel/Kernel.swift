@@ -1,32 +1,49 @@
 import Foundation
 import Logging
 
-/// A booted Lintel: configuration, database, provisioned plugins and the routes they contribute.
+/// A booted Lintel: configuration, database, the Kernel's services (events, jobs, mail, rate limits,
+/// authorization), the provisioned plugins and the routes they contribute.
 ///
 /// `boot` opens the database, applies or checks migrations, provisions the enabled plugins in `requires`
-/// order (shutting down those already started if one fails), validates them and collects their routes.
+/// order (shutting down those already started if one fails), validates them, registers their jobs, event
+/// subscriptions and schedules, and collects their routes.
 public final class Kernel: Sendable {
     public static let version = "0.1.0"
 
     public let configuration: SiteConfiguration
     public let database: Database
     public let services: ServiceRegistry
+    public let events: EventBus
+    public let jobs: JobQueue
+    public let mail: MailService
     public let logger: Logger
     public let plugins: [any Plugin]
     let routeSets: [Routes]
+    let subscriptions: [EventSubscription]
+    let schedules: [Schedule]
+    let rateLimiter: RateLimiter
+    let authorizer: any Authorizer
     let logSink: LogSink
 
     /// Every route, Kernel's and plugins', in registration order.
     public var routes: [RouteEntry] { routeSets.flatMap(\.entries) }
 
-    private init(configuration: SiteConfiguration, database: Database, services: ServiceRegistry, logger: Logger,
-                 plugins: [any Plugin], routeSets: [Routes], logSink: LogSink) {
+    private init(configuration: SiteConfiguration, database: Database, services: ServiceRegistry, events: EventBus, jobs: JobQueue,
+                 mail: MailService, logger: Logger, plugins: [any Plugin], routeSets: [Routes], subscriptions: [EventSubscription],
+                 schedules: [Schedule], rateLimiter: RateLimiter, authorizer: any Authorizer, logSink: LogSink) {
         self.configuration = configuration
         self.database = database
         self.services = services
+        self.events = events
+        self.jobs = jobs
+        self.mail = mail
         self.logger = logger
         self.plugins = plugins
         self.routeSets = routeSets
+        self.subscriptions = subscriptions
+        self.schedules = schedules
+        self.rateLimiter = rateLimiter
+        self.authorizer = authorizer
         self.logSink = logSink
     }
 
@@ -42,6 +59,7 @@ public final class Kernel: Sendable {
     }
 
     public static func boot(_ configuration: SiteConfiguration, logSink: LogSink = .standardError) async throws -> Kernel {
+        KernelMetrics.bootstrap()
         let logger = makeLogger(configuration.logging, sink: logSink)
         let database: Database
         do {
@@ -60,11 +78,18 @@ public final class Kernel: Sendable {
             }
 
             let services = ServiceRegistry()
+            let events = EventBus(database: database)
+            let jobs = JobQueue(database: database, settings: configuration.jobs)
+            let mail = try MailService(transport: mailTransport(configuration.mail, logger: logger), from: configuration.mail.from,
+                                       templates: configuration.plugins.flatMap { $0.type.mailTemplates })
+            mail.attach(jobs)
+
             var contexts: [PluginContext] = []
             for configured in configuration.plugins {
                 var pluginLogger = logger
                 pluginLogger[metadataKey: "plugin"] = .string(configured.id.rawValue)
-                let context = PluginContext(pluginID: configured.id, logger: pluginLogger, database: database, services: services, site: configuration)
+                let context = PluginContext(pluginID: configured.id, logger: pluginLogger, database: database, services: services,
+                                            site: configuration, events: events, jobs: jobs, mail: mail)
                 do {
                     started.append(try await configured.type.provision(settings: configured.settings, context: context))
                 } catch {
@@ -76,17 +101,41 @@ public final class Kernel: Sendable {
                 do { try await plugin.validate(context) } catch { throw KernelError.validationFailed(plugin: context.pluginID, error: error) }
             }
 
+            let subscriptions = started.flatMap { $0.eventSubscriptions() }
+            try checkUnique(subscriptions.map(\.name), what: "event subscriber")
+            try await OutboxDispatcher.register(subscriptions, database: database)
+            try jobs.register([mail.job, Maintenance.definition(jobs: configuration.jobs, events: configuration.events,
+                                                                 subscribers: subscriptions.map(\.name))])
+            for (plugin, context) in zip(started, contexts) {
+                do { try jobs.register(plugin.jobs()) } catch { throw KernelError.validationFailed(plugin: context.pluginID, error: error) }
+            }
+            let schedules = [Maintenance.schedule] + started.flatMap { $0.schedules() } + configuration.jobs.schedules
+            try checkUnique(schedules.map(\.name), what: "schedule")
+            for schedule in schedules where jobs.definitions[schedule.kind] == nil {
+                throw KernelError.unknownScheduledJob(schedule: schedule.name, kind: schedule.kind, known: jobs.kinds.map(\.kind))
+            }
+
+            let authorizer = services.resolve((any Authorizer).self) ?? DenyAllAuthorizer()
             var routeSets: [Routes] = []
             let kernelRoutes = KernelRoutes(configuration: configuration, database: database)
             routeSets.append(contentsOf: kernelRoutes.routeSets())
+            let monitor = SystemMonitor(database: database, jobs: jobs, events: events, subscriptions: subscriptions, schedules: schedules)
+            routeSets.append(MonitoringRoutes(monitor: monitor, configuration: configuration).routes())
+            routeSets.append(AdminJobRoutes(jobs: jobs).routes())
             for (plugin, context) in zip(started, contexts) {
                 let set = Routes(owner: context.pluginID.rawValue, prefix: plugin.routePrefix)
                 plugin.routes(set)
                 routeSets.append(set)
             }
-            try checkConflicts(routeSets.flatMap(\.entries))
-            let kernel = Kernel(configuration: configuration, database: database, services: services, logger: logger,
-                                plugins: started, routeSets: routeSets, logSink: logSink)
+            let allRoutes = routeSets.flatMap(\.entries)
+            try checkConflicts(allRoutes)
+            let store: any RateLimitStore = configuration.rateLimit.store == .database ? DatabaseRateLimitStore(database: database) : InProcessRateLimitStore()
+            let rateLimiter = RateLimiter(settings: configuration.rateLimit, store: store, organizations: services.resolve((any OrganizationRateLimits).self),
+                                          exempt: Set(allRoutes.filter { !$0.operation.rateLimited }.map { "\($0.method.rawValue) \($0.path)" }))
+
+            let kernel = Kernel(configuration: configuration, database: database, services: services, events: events, jobs: jobs, mail: mail,
+                                logger: logger, plugins: started, routeSets: routeSets, subscriptions: subscriptions, schedules: schedules,
+                                rateLimiter: rateLimiter, authorizer: authorizer, logSink: logSink)
             kernelRoutes.attach(kernel)
             logger.info("kernel booted", metadata: [
                 "environment": .string(configuration.environmentName),
@@ -99,6 +148,18 @@ public final class Kernel: Sendable {
             await database.close()
             throw error
         }
+    }
+
+    static func mailTransport(_ settings: MailSettings, logger: Logger) -> any Mailer {
+        switch settings.transport {
+        case .console: return ConsoleMailer(logger: logger)
+        case .smtp: return SMTPMailer(settings: settings.smtp, defaultFrom: settings.from)
+        }
+    }
+
+    static func checkUnique(_ names: [String], what: String) throws {
+        var seen = Set<String>()
+        for name in names where !seen.insert(name).inserted { throw KernelError.duplicateName(what: what, name: name) }
     }
 
     static func checkConflicts(_ entries: [RouteEntry]) throws {
@@ -121,7 +182,7 @@ public final class Kernel: Sendable {
     /// The OpenAPI document for the enabled plugins.
     public var openAPIDocument: JSONValue {
         OpenAPIDocument.build(title: "Lintel API", version: Self.version, serverURL: configuration.server.publicURL, routes: routes,
-                              components: configuration.plugins.map { $0.type.openAPIComponents })
+                              components: [["schemas": AdminJobRoutes.schemas]] + configuration.plugins.map { $0.type.openAPIComponents })
     }
 
     /// Every readiness check: the database's, then each plugin's.

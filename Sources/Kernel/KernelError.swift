@@ -5,6 +5,8 @@ public enum KernelError: Error, CustomStringConvertible {
     case validationFailed(plugin: PluginID, error: any Error)
     case routeConflict(method: String, path: String, owners: [String])
     case databaseUnavailable(any Error)
+    case duplicateName(what: String, name: String)
+    case unknownScheduledJob(schedule: String, kind: String, known: [String])
 
     public var description: String {
         switch self {
@@ -20,6 +22,10 @@ public enum KernelError: Error, CustomStringConvertible {
             return "\(method) \(path) is registered by more than one owner: \(owners.joined(separator: ", "))"
         case .databaseUnavailable(let error):
             return "cannot open the database: \(error)"
+        case .duplicateName(let what, let name):
+            return "two \(what)s are named '\(name)'"
+        case .unknownScheduledJob(let schedule, let kind, let known):
+            return "schedule '\(schedule)' enqueues '\(kind)', which no enabled plugin runs (known kinds: \(known.joined(separator: ", ")))"
         }
     }
 }

@@ -153,6 +153,38 @@ public final class SettingsReader: @unchecked Sendable {
         return settings
     }
 
+    /// Repeated blocks with a name, e.g. `queue mail { concurrency 2 }`; each name at most once.
+    public func namedBlocks<S: BlockSettings>(_ key: String, doc: String) -> [(name: String, position: SourcePosition, settings: S)] {
+        asked.append(key)
+        let describer = SettingsReader(mode: .describe, blockName: "\(blockName) > \(key)", directive: nil, log: DiagnosticLog(),
+                                       variables: [:], environmentName: environmentName)
+        _ = S(from: describer)
+        documentation.append(Documentation(key: "\(key) <name>", expectation: "block", defaultValue: nil, doc: doc, isList: false, nested: describer.documentation))
+        guard mode == .decode else { return [] }
+        var result: [(String, SourcePosition, S)] = []
+        var seen: [String: SourcePosition] = [:]
+        for child in directives(named: key) {
+            guard child.arguments.count == 1, child.arguments[0].text.isLiteral, child.children != nil else {
+                log.report(Diagnostic("'\(key)' needs a name and a block", at: child.position, length: key.count, help: "write '\(key) <name> { … }'"))
+                continue
+            }
+            let name = child.arguments[0].text.literalText
+            if let first = seen[name] {
+                log.report(Diagnostic("duplicate \(key) '\(name)'", at: child.arguments[0].position, length: child.arguments[0].length,
+                                      notes: [("first defined here", first)]))
+                continue
+            }
+            seen[name] = child.position
+            let reader = SettingsReader(mode: mode, blockName: "\(blockName) > \(key) \(name)", directive: child, log: log,
+                                        variables: variables, environmentName: environmentName)
+            let settings = S(from: reader)
+            reader.finish()
+            effective.append(Effective(key: "\(key) \(name)", value: "", origin: child.position.fileAndLine, nested: reader.effective))
+            result.append((name, child.arguments[0].position, settings))
+        }
+        return result
+    }
+
     // MARK: Cross-field checks
 
     /// Reports a problem with a directive's value (at its position, or at the block when it was left out).

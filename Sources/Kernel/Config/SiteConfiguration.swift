@@ -5,7 +5,7 @@ import Foundation
 /// reported at once as a `ConfigError`.
 public struct SiteConfiguration: Sendable {
     /// Top-level blocks the Kernel owns.
-    public static let kernelBlocks = ["server", "database", "security", "logging", "cors"]
+    public static let kernelBlocks = ["server", "database", "security", "logging", "cors", "rate_limit", "events", "jobs", "mail"]
     /// Environment names always accepted, besides those the file declares.
     public static let standardEnvironments = ["development", "test", "staging", "production"]
 
@@ -32,6 +32,10 @@ public struct SiteConfiguration: Sendable {
     public let security: SecuritySettings
     public let logging: LoggingSettings
     public let cors: CORSSettings
+    public let rateLimit: RateLimitSettings
+    public let events: EventsSettings
+    public let jobs: JobsSettings
+    public let mail: MailSettings
     /// Enabled plugins, each after what it requires.
     public let plugins: [ConfiguredPlugin]
     /// Compiled plugins that are not enabled.
@@ -109,6 +113,10 @@ public struct SiteConfiguration: Sendable {
         let security = kernel("security", SecuritySettings.self)
         let logging = kernel("logging", LoggingSettings.self)
         let cors = kernel("cors", CORSSettings.self)
+        let rateLimit = kernel("rate_limit", RateLimitSettings.self)
+        let events = kernel("events", EventsSettings.self)
+        let jobs = kernel("jobs", JobsSettings.self)
+        let mail = kernel("mail", MailSettings.self)
 
         var enabled: [PluginID: (any Plugin.Type, ConfigDirective, any BlockSettings)] = [:]
         for (type, directive) in pluginDirectives {
@@ -155,7 +163,8 @@ public struct SiteConfiguration: Sendable {
         }
         try log.throwIfAny()
         return SiteConfiguration(environmentName: loaded.environmentName, source: loaded, catalog: catalog, server: server,
-                                 database: database, security: security, logging: logging, cors: cors, plugins: plugins,
+                                 database: database, security: security, logging: logging, cors: cors, rateLimit: rateLimit,
+                                 events: events, jobs: jobs, mail: mail, plugins: plugins,
                                  disabledPlugins: catalog.plugins.map { $0.id }.filter { enabled[$0] == nil }, effective: effective)
     }
 

@@ -1,5 +1,6 @@
 import Logging
 import SQLKit
+import Synchronization
 
 /// The Kernel's one database API: SQLKit over SQLite (embedded, WAL) or PostgreSQL (pooled).
 ///
@@ -14,11 +15,14 @@ public final class Database: Sendable {
     public let dialect: Dialect
     let store: any DatabaseStore
     public let logger: Logger
+    /// Most connections this process holds.
+    public let poolSize: Int
 
-    init(store: any DatabaseStore, logger: Logger) {
+    init(store: any DatabaseStore, logger: Logger, poolSize: Int) {
         self.store = store
         self.dialect = store.dialect
         self.logger = logger
+        self.poolSize = poolSize
     }
 
     /// Opens the database named by the settings. SQLite files (and their folder) are created when missing.
@@ -26,9 +30,10 @@ public final class Database: Sendable {
         switch settings.url {
         case .sqlite(let path):
             return Database(store: try await SQLiteStore.open(path: path, readers: max(1, min(settings.poolSize, 8)),
-                                                              busyTimeout: settings.busyTimeout, logger: logger), logger: logger)
+                                                              busyTimeout: settings.busyTimeout, logger: logger), logger: logger,
+                            poolSize: max(1, min(settings.poolSize, 8)) + 1)
         case .postgres(let location):
-            return Database(store: PostgresStore(location: location, settings: settings, logger: logger), logger: logger)
+            return Database(store: PostgresStore(location: location, settings: settings, logger: logger), logger: logger, poolSize: settings.poolSize)
         }
     }
 
@@ -47,10 +52,11 @@ public final class Database: Sendable {
         }
         return try await store.withWriter { sql in
             try await sql.raw(SQLQueryString(self.dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN")).run()
+            let handle = TransactionHandle(store: ObjectIdentifier(self.store), sql: sql, dialect: self.dialect)
             do {
-                let handle = TransactionHandle(store: ObjectIdentifier(self.store), sql: sql)
                 let result = try await Self.$currentTransaction.withValue(handle) { try await body(sql) }
                 try await sql.raw("COMMIT").run()
+                handle.hooks.runAll()
                 return result
             } catch {
                 do { try await sql.raw("ROLLBACK").run() } catch {
@@ -76,7 +82,25 @@ public final class Database: Sendable {
     struct TransactionHandle: Sendable {
         let store: ObjectIdentifier
         let sql: any SQLDatabase
+        let dialect: Dialect
+        let hooks = CommitHooks()
     }
+
+    /// Actions to run once the outermost transaction has committed (dropped on rollback).
+    final class CommitHooks: Sendable {
+        private let actions = Mutex<[@Sendable () -> Void]>([])
+        func add(_ action: @escaping @Sendable () -> Void) { actions.withLock { $0.append(action) } }
+        func runAll() { for action in actions.withLock({ $0 }) { action() } }
+    }
+
+    /// Runs `action` after the current transaction commits (never if it rolls back); at once outside one.
+    /// Used to wake workers and dispatchers without waiting for their next poll.
+    public static func afterCommit(_ action: @escaping @Sendable () -> Void) {
+        if let current = currentTransaction { current.hooks.add(action) } else { action() }
+    }
+
+    /// Whether the calling task is inside `transaction`, and on which dialect.
+    public static var transactionDialect: Dialect? { currentTransaction?.dialect }
 
     @TaskLocal static var currentTransaction: TransactionHandle?
 

@@ -12,6 +12,10 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var principal: Principal?
     /// Set by tenant resolution: the organization the request acts in.
     public var tenant: Tenant?
+    /// The client's IP (the peer, or from `X-Forwarded-For` behind a trusted proxy).
+    public var clientAddress: String
+    /// The Kernel's decision point, for `authorize`.
+    var authorizer: (any Authorizer)?
     /// Largest body `decodeJSON` accepts (from `server { max_body_size }`).
     public var maxUploadSize: Int
     /// The TCP peer.
@@ -22,6 +26,7 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
         self.requestID = ""
         self.maxUploadSize = 2_000_000
         self.remoteAddress = source.channel.remoteAddress
+        self.clientAddress = source.channel.remoteAddress?.ipAddress ?? "-"
     }
 
     public var requestDecoder: JSONDecoder { JSONCoding.decoder }

@@ -2,6 +2,7 @@ import Hummingbird
 import HTTPTypes
 import Logging
 import ServiceLifecycle
+import Foundation
 
 extension Kernel {
     /// The HTTP application: the router with the Kernel's middleware phases in their fixed order, every
@@ -9,11 +10,13 @@ extension Kernel {
     public func makeApplication() -> Application<RouterResponder<AppRequestContext>> {
         let renderer = ProblemRenderer(debug: configuration.security.debug)
         let router = Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints])
-        router.add(middleware: RequestIDMiddleware(maxBodySize: configuration.server.maxBodySize.bytes, renderer: renderer))
+        router.add(middleware: RequestIDMiddleware(maxBodySize: configuration.server.maxBodySize.bytes, renderer: renderer, authorizer: authorizer))
         router.add(middleware: AccessLogMiddleware(accessLog: configuration.logging.accessLog, renderer: renderer))
         router.add(middleware: SecurityHeadersMiddleware(cors: configuration.cors, security: configuration.security,
                                                          allowedHosts: configuration.server.allowedHosts, renderer: renderer))
+        router.add(middleware: AnonymousRateLimitMiddleware(limiter: rateLimiter))
         router.add(middleware: AuthenticationMiddleware(authenticators: plugins.flatMap { $0.authenticators() }))
+        router.add(middleware: PrincipalRateLimitMiddleware(limiter: rateLimiter))
         for set in routeSets {
             router.addRoutes(set.collection, atPath: RouterPath(set.prefix))
         }
@@ -21,7 +24,8 @@ extension Kernel {
 
         let listen = configuration.server.listen
         let logger = self.logger
-        let services: [any Service] = plugins.flatMap { $0.services() }
+        var services: [any Service] = plugins.flatMap { $0.services() }
+        if configuration.jobs.workers { services += backgroundServices() }
         return Application(
             router: router,
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: nil),
@@ -58,6 +62,33 @@ extension Kernel {
                 })
             }
         }
+    }
+
+    /// The job worker (for `queues`, default all), the event dispatcher and the scheduler.
+    public func backgroundServices(queues: [String]? = nil) -> [any Service] {
+        var names = Set(configuration.jobs.queues.keys)
+        for definition in jobs.kinds { names.insert(definition.queue) }
+        for schedule in schedules { if let queue = schedule.queue { names.insert(queue) } }
+        let owner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+        return [
+            JobWorker(queue: jobs, events: events, queues: (queues ?? names.sorted()), logger: logger),
+            OutboxDispatcher(database: database, bus: events, subscriptions: subscriptions, settings: configuration.events, owner: owner, logger: logger),
+            Scheduler(schedules: schedules, queue: jobs, logger: logger),
+        ]
+    }
+
+    /// Runs only the background services (`lintel worker`) until SIGTERM or SIGINT.
+    public func work(queues: [String]?) async throws {
+        var groupConfiguration = ServiceGroupConfiguration(services: backgroundServices(queues: queues),
+                                                           gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.jobs.shutdownTimeout + .seconds(5)
+        let group = ServiceGroup(configuration: groupConfiguration)
+        do { try await group.run() } catch {
+            await shutdown()
+            throw error
+        }
+        await shutdown()
+        logger.info("stopped")
     }
 
     /// Runs the server until SIGTERM or SIGINT, waits up to `server { shutdown_timeout }` for in-flight

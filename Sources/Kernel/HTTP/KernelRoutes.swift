@@ -29,18 +29,18 @@ final class KernelRoutes: Sendable {
         let root = Routes(owner: "kernel", prefix: "")
         let ok = ByteBuffer(string: #"{"status":"ok"}"#)
         root.get("/healthz", Operation("Process health", description: "Answers as long as the process serves HTTP; touches nothing else.",
-                                       tags: ["health"], access: .public, responses: [200: .init("The process is up.", schema: Operation.ref("Status"))])) { _, _ in
+                                       tags: ["health"], access: .public, rateLimited: false, responses: [200: .init("The process is up.", schema: Operation.ref("Status"))])) { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ok))
         }
 
         let api = Routes(owner: "kernel", prefix: "/api/v1")
         api.get("/health/live", Operation("Liveness probe", description: "Kubernetes liveness: the process is up and serving.",
-                                          tags: ["health"], access: .public, responses: [200: .init("Alive.", schema: Operation.ref("Status"))])) { _, _ in
+                                          tags: ["health"], access: .public, rateLimited: false, responses: [200: .init("Alive.", schema: Operation.ref("Status"))])) { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ok))
         }
         api.get("/health/ready", Operation("Readiness probe",
                                            description: "Kubernetes readiness: the database answers and every plugin's checks pass. 503 with per-check detail otherwise.",
-                                           tags: ["health"], access: .public,
+                                           tags: ["health"], access: .public, rateLimited: false,
                                            responses: [200: .init("Ready.", schema: Operation.ref("Readiness")),
                                                        503: .init("Not ready; `checks` says which check failed.", schema: Operation.ref("Problem"),
                                                                   contentType: "application/problem+json")])) { [self] request, context in

@@ -41,18 +41,21 @@ public struct Operation: Sendable {
     public var description: String?
     public var tags: [String]
     public var access: RouteAccess
+    /// Whether the Kernel's rate limits apply (off for probes and metrics scrapes).
+    public var rateLimited: Bool
     /// JSON Schema of the request body, when the route takes one.
     public var requestBody: JSONValue?
     public var query: [QueryParameter]
     /// Successful (and other expected) responses by status code; problem responses are added for you.
     public var responses: [Int: Reply]
 
-    public init(_ summary: String, description: String? = nil, tags: [String], access: RouteAccess,
+    public init(_ summary: String, description: String? = nil, tags: [String], access: RouteAccess, rateLimited: Bool = true,
                 requestBody: JSONValue? = nil, query: [QueryParameter] = [], responses: [Int: Reply]) {
         self.summary = summary
         self.description = description
         self.tags = tags
         self.access = access
+        self.rateLimited = rateLimited
         self.requestBody = requestBody
         self.query = query
         self.responses = responses

@@ -22,6 +22,8 @@ public protocol Plugin: Sendable {
     static var migrations: [Migration] { get }
     /// Shared OpenAPI components (`schemas`, …) the plugin's operations refer to.
     static var openAPIComponents: JSONValue { get }
+    /// Mail templates the plugin sends with `context.mail.send(template:…)`.
+    static var mailTemplates: [MailTemplate] { get }
 
     /// Provisions the plugin: may open connections and register services in `context.services`.
     init(settings: Settings, context: PluginContext) async throws
@@ -34,6 +36,12 @@ public protocol Plugin: Sendable {
     func routes(_ routes: Routes)
     /// Authenticators for the authentication phase, tried in plugin order.
     func authenticators() -> [any Authenticator]
+    /// Committed events the plugin wants delivered (in commit order, at least once).
+    func eventSubscriptions() -> [EventSubscription]
+    /// Kinds of background job the plugin runs.
+    func jobs() -> [JobDefinition]
+    /// Periodic jobs (cron or interval), fired once per period across all processes.
+    func schedules() -> [Schedule]
     /// Checks that `GET /api/v1/health/ready` runs.
     func healthChecks() -> [HealthCheck]
     /// Long-running services, started with the server and stopped after it drained.
@@ -46,6 +54,10 @@ extension Plugin {
     public static var requires: [PluginID] { [] }
     public static var migrations: [Migration] { [] }
     public static var openAPIComponents: JSONValue { [:] }
+    public static var mailTemplates: [MailTemplate] { [] }
+    public func eventSubscriptions() -> [EventSubscription] { [] }
+    public func jobs() -> [JobDefinition] { [] }
+    public func schedules() -> [Schedule] { [] }
     public func validate(_ context: PluginContext) async throws {}
     public var routePrefix: String { "/api/v1" }
     public func routes(_ routes: Routes) {}

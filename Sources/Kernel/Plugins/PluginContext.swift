@@ -12,6 +12,12 @@ public struct PluginContext: Sendable {
     public let services: ServiceRegistry
     /// The Kernel's settings and the selected environment.
     public let site: SiteConfiguration
+    /// Emits domain events into the transactional outbox.
+    public let events: EventBus
+    /// Enqueues background jobs.
+    public let jobs: JobQueue
+    /// Sends mail (durably, through the job queue).
+    public let mail: MailService
 
     /// The environment name (`development`, `production`, …).
     public var environmentName: String { site.environmentName }

@@ -12,6 +12,9 @@ struct AccessLogMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
+        let inFlight = Meter(label: "http_requests_in_flight")
+        inFlight.increment()
+        defer { inFlight.decrement() }
         let response: Response
         do {
             response = try await next(request, context)

@@ -32,7 +32,7 @@ struct ConfigCommand: AsyncParsableCommand {
             for name in environments {
                 do {
                     let configuration = name == first.environmentName ? first
-                        : try SiteConfiguration.load(path: site.config, environmentName: name, catalog: compiledPlugins)
+                        : try SiteConfiguration.load(path: site.config, environmentName: name, catalog: LintelCommandLine.catalog)
                     let plugins = configuration.plugins.map { $0.id.rawValue }
                     Terminal.print("\(site.config): valid for environment \(name) (database \(configuration.database.url.configDescription); "
                         + "plugins: \(plugins.isEmpty ? "none" : plugins.joined(separator: ", ")))")

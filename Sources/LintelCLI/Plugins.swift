@@ -7,6 +7,6 @@ struct Plugins: AsyncParsableCommand {
     )
 
     func run() async throws {
-        Terminal.print(PluginListing.render(compiledPlugins))
+        Terminal.print(PluginListing.render(LintelCommandLine.catalog))
     }
 }

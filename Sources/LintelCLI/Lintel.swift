@@ -1,7 +1,19 @@
 import ArgumentParser
 import Kernel
+import Synchronization
 
-@main
+/// Runs the `lintel` command line with the plugins compiled into the calling executable.
+public enum LintelCommandLine {
+    static let catalogBox = Mutex(PluginCatalog([]))
+    /// The plugins of this executable.
+    static var catalog: PluginCatalog { catalogBox.withLock { $0 } }
+
+    public static func main(catalog: PluginCatalog) async {
+        catalogBox.withLock { $0 = catalog }
+        await Lintel.main()
+    }
+}
+
 struct Lintel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lintel",
@@ -17,7 +29,7 @@ struct Lintel: AsyncParsableCommand {
             else development). Configuration errors exit with status 2.
             """,
         version: "lintel \(Kernel.version)",
-        subcommands: [Serve.self, Migrate.self, ConfigCommand.self, Plugins.self, Version.self]
+        subcommands: [Serve.self, Worker.self, Migrate.self, ConfigCommand.self, Plugins.self, Version.self]
     )
 }
 
@@ -32,7 +44,7 @@ struct SiteOptions: ParsableArguments {
     /// Loads the configuration, or prints every problem and exits with status 2.
     func load() throws -> SiteConfiguration {
         do {
-            return try SiteConfiguration.load(path: config, environmentName: environment, catalog: compiledPlugins)
+            return try SiteConfiguration.load(path: config, environmentName: environment, catalog: LintelCommandLine.catalog)
         } catch let error as ConfigError {
             Terminal.error(error.description)
             throw ExitCode(2)

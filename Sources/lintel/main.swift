@@ -1,0 +1,3 @@
+import LintelCLI
+
+await LintelCommandLine.main(catalog: compiledPlugins)
