@@ -63,10 +63,22 @@ let package = Package(
             name: "lintel",
             dependencies: ["Kernel", "LintelCLI"]
         ),
+        .target(
+            name: "FixturePlugins",
+            dependencies: ["Kernel"],
+            path: "Tests/Fixtures/FixturePlugins"
+        ),
+        .executableTarget(
+            name: "lintel-fixture",
+            dependencies: ["Kernel", "LintelCLI", "FixturePlugins"],
+            path: "Tests/Fixtures/lintel-fixture"
+        ),
         .testTarget(
             name: "KernelTests",
             dependencies: [
                 "Kernel",
+                "FixturePlugins",
+                "lintel-fixture",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]

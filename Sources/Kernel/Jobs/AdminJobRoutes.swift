@@ -33,8 +33,8 @@ struct AdminJobRoutes: Sendable {
                                              responses: [200: .init("The job, queued again.", schema: job)])) { [jobs] _, context in
             try await context.authorize("manage", on: ResourceRef(kind: "job"))
             let id = try Self.id(context)
-            guard try await jobs.retry(id) else { throw try await Self.notDead(id, jobs) }
-            return try await jobs.record(id)!
+            guard let record = try await jobs.retry(id) else { throw try await Self.notDead(id, jobs) }
+            return record
         }
         routes.post("/retry", Operation("Retry every dead job", tags: ["jobs"], access: .authenticated,
                                         requestBody: ["type": "object", "properties": ["queue": ["type": "string"]]],

@@ -102,16 +102,16 @@ public final class JobQueue: Sendable {
         }
     }
 
-    /// Puts a dead job back in its queue with its attempts reset; `false` if it is not dead.
-    public func retry(_ id: UUID) async throws -> Bool {
-        let done = try await database.transaction { sql in
+    /// Puts a dead job back in its queue with its attempts reset; returns it as requeued, or `nil` if it is not dead.
+    public func retry(_ id: UUID) async throws -> JobRecord? {
+        let record = try await database.transaction { sql in
             try await sql.raw("""
                 UPDATE lintel_jobs SET state = 'queued', attempts = 0, run_at = \(bind: Date()), finished_at = NULL, leased_by = NULL, lease_until = NULL
-                WHERE id = \(bind: id) AND state = 'dead' RETURNING id
-                """).first() != nil
+                WHERE id = \(bind: id) AND state = 'dead' RETURNING \(unsafeRaw: Self.columns)
+                """).first().map(Self.decode)
         }
-        if done { enqueued.signal() }
-        return done
+        if record != nil { enqueued.signal() }
+        return record
     }
 
     /// Retries every dead job (of one queue); returns how many.

@@ -36,7 +36,9 @@ enum TestSite {
         _ body: @escaping @Sendable (Kernel, any TestClientProtocol) async throws -> T
     ) async throws -> T {
         let scratch = try await ScratchDatabase.make()
-        let configuration = try load("database \(scratch.url) { auto_migrate on }\n" + conf, variables: variables, plugins: plugins)
+        // Tests send many anonymous requests from one address: limits are off unless a test sets them.
+        let limits = conf.contains("rate_limit") ? "" : "rate_limit { enabled off }\n"
+        let configuration = try load("database \(scratch.url) { auto_migrate on }\n" + limits + conf, variables: variables, plugins: plugins)
         let kernel = try await Kernel.boot(configuration, logSink: logs)
         do {
             let result = try await kernel.makeApplication().test(.router) { client in try await body(kernel, client) }

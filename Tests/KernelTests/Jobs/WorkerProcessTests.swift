@@ -1,0 +1,84 @@
+import FixturePlugins
+import Foundation
+import Kernel
+import SQLKit
+import Testing
+
+/// Real `lintel worker` processes (the fixture binary) sharing one database.
+@Suite("worker processes", .serialized)
+struct WorkerProcessTests {
+    struct Setup {
+        let scratch: ScratchDatabase
+        let directory: TemporaryDirectory
+        let configPath: String
+        let kernel: Kernel
+    }
+
+    /// A database, a site.conf for the worker processes, and an in-process kernel (workers off) to enqueue and inspect.
+    func setUp(_ jobs: String) async throws -> Setup {
+        let scratch = try await ScratchDatabase.make()
+        let directory = TemporaryDirectory()
+        let base = "database \(scratch.url) { auto_migrate on }\nlogging { level warning }\nplugin fixture.jobs { }\n"
+        let configPath = directory.write("worker.conf", base + "jobs {\n\(jobs)\n}\n")
+        let kernel = try await Kernel.boot(try TestSite.load(base + "jobs {\n workers off\n}\n", plugins: [FixtureJobsPlugin.self]), logSink: .capture())
+        return Setup(scratch: scratch, directory: directory, configPath: configPath, kernel: kernel)
+    }
+
+    func tearDown(_ setup: Setup) async {
+        await setup.kernel.shutdown()
+        await setup.scratch.drop()
+    }
+
+    @Test func aWorkerKilledMidJobLosesNothing() async throws {
+        let setup = try await setUp("    lease 3s\n    poll_interval 100ms\n    backoff_base 100ms")
+        let kernel = setup.kernel
+        let id = try #require(try await kernel.jobs.enqueue("fixture.work", payload: ["seconds": 1.5]))
+        let first = try FixtureProcess(["worker", "--config", setup.configPath], logDirectory: setup.directory.path)
+        try await eventually("the first worker starts the job") {
+            try await kernel.count("SELECT COUNT(*) AS n FROM fixture_runs WHERE finished_at IS NULL") == 1
+        }
+        first.kill9()
+        let second = try FixtureProcess(["worker", "--config", setup.configPath], logDirectory: setup.directory.path)
+        try await eventually(timeout: .seconds(30), "the job runs again and succeeds") { try await kernel.jobs.record(id)?.state == .succeeded }
+        #expect(second.stop() == 0)
+        let record = try #require(try await kernel.jobs.record(id))
+        #expect(record.attempts == 2)
+        #expect(record.history.count == 1)
+        #expect(record.history.first?.error.hasSuffix("stopped during attempt 1: its lease expired") == true)
+        #expect(try await kernel.count("SELECT COUNT(*) AS n FROM fixture_runs WHERE finished_at IS NOT NULL") == 1, "exactly one success")
+        #expect(try await kernel.count("SELECT COUNT(*) AS n FROM fixture_runs") == 2)
+        let workers = try await kernel.strings("SELECT worker FROM fixture_runs ORDER BY started_at", column: "worker")
+        #expect(workers == ["\(first.pid)", "\(second.pid)"])
+        await tearDown(setup)
+    }
+
+    @Test func twoWorkerProcessesNeverRunOneJobTwice() async throws {
+        let setup = try await setUp("    concurrency 4\n    poll_interval 100ms")
+        let kernel = setup.kernel
+        for _ in 0..<60 { try await kernel.jobs.enqueue("fixture.work", payload: ["seconds": 0.05]) }
+        let workers = try (0..<2).map { _ in try FixtureProcess(["worker", "--config", setup.configPath], logDirectory: setup.directory.path) }
+        try await eventually(timeout: .seconds(60), "all jobs succeed") {
+            try await kernel.count("SELECT COUNT(*) AS n FROM lintel_jobs WHERE state = 'succeeded'") == 60
+        }
+        for worker in workers { #expect(worker.stop() == 0) }
+        #expect(try await kernel.count("SELECT COUNT(*) AS n FROM fixture_runs") == 60)
+        #expect(try await kernel.count("SELECT COUNT(DISTINCT job_id) AS n FROM fixture_runs") == 60)
+        #expect(try await kernel.count("SELECT COUNT(*) AS n FROM lintel_jobs WHERE attempts <> 1") == 0)
+        await tearDown(setup)
+    }
+
+    @Test func theSchedulerFiresOncePerPeriodAcrossProcesses() async throws {
+        let setup = try await setUp("    poll_interval 100ms\n    schedule tick {\n        every 1s\n        job fixture.tick\n    }")
+        let kernel = setup.kernel
+        let workers = try (0..<2).map { _ in try FixtureProcess(["worker", "--config", setup.configPath], logDirectory: setup.directory.path) }
+        try await eventually("ticks start") { try await kernel.count("SELECT COUNT(*) AS n FROM fixture_runs WHERE kind = 'fixture.tick'") >= 1 }
+        try await Task.sleep(for: .seconds(4))
+        for worker in workers { #expect(worker.stop() == 0) }
+        let ticks = try await kernel.count("SELECT COUNT(*) AS n FROM fixture_runs WHERE kind = 'fixture.tick'")
+        let periods = try await kernel.strings("SELECT dedup_key FROM lintel_jobs WHERE kind = 'fixture.tick'", column: "dedup_key")
+        #expect((3...7).contains(ticks), "about one tick a second, got \(ticks)")
+        #expect(Set(periods).count == periods.count, "no period enqueued twice")
+        #expect(periods.count == ticks, "each period ran exactly once")
+        await tearDown(setup)
+    }
+}
