@@ -20,6 +20,7 @@ run: build
 
 test:
 	@scripts/install-deps.sh test
+	@scripts/test-tools.sh
 	$(SWIFT) build --build-tests
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres

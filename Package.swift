@@ -63,6 +63,11 @@ let package = Package(
             name: "lintel",
             dependencies: ["Kernel", "LintelCLI"]
         ),
+        .executableTarget(
+            name: "lintel-bench",
+            dependencies: ["Kernel", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Benchmarks/lintel-bench"
+        ),
         .target(
             name: "FixturePlugins",
             dependencies: ["Kernel"],

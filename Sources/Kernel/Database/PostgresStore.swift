@@ -65,7 +65,9 @@ final class PostgresStore: DatabaseStore {
         return try await withTaskCancellationHandler {
             try await lease.result()
         } onCancel: {
-            if lease.abandon(with: CancellationError()) { work.cancel() }
+            // A cancelled caller (shutdown) stops waiting even for a running body: a query on a connection
+            // whose server died can hang; the work is cancelled too and its transaction never commits.
+            if lease.abandon(with: CancellationError(), evenIfRunning: true) { work.cancel() }
         }
     }
 
@@ -75,7 +77,9 @@ final class PostgresStore: DatabaseStore {
 
     func close() async {
         runner.cancel()
-        await runner.value
+        // The pool may keep retrying a dead server for a while after cancellation; do not hang on it.
+        let runner = self.runner
+        _ = try? await withTimeout(.seconds(5)) { await runner.value }
     }
 }
 
@@ -111,12 +115,20 @@ private final class Lease<T: Sendable>: Sendable {
         continuation?.resume(with: result)
     }
 
-    /// Gives up while still waiting for a connection; `false` once the body started or finished.
-    func abandon(with error: any Error) -> Bool {
+    /// Gives up while still waiting for a connection (or, with `evenIfRunning`, while the body runs);
+    /// `false` when it had already finished.
+    func abandon(with error: any Error, evenIfRunning: Bool = false) -> Bool {
         let continuation = state.withLock { state -> CheckedContinuation<T, any Error>?? in
-            guard case .waiting(let continuation) = state else { return .none }
-            state = .done(.failure(error))
-            return .some(continuation)
+            switch state {
+            case .waiting(let continuation):
+                state = .done(.failure(error))
+                return .some(continuation)
+            case .running(let continuation) where evenIfRunning:
+                state = .done(.failure(error))
+                return .some(continuation)
+            default:
+                return .none
+            }
         }
         guard let waiting = continuation else { return false }
         waiting?.resume(throwing: error)

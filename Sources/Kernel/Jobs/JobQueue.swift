@@ -141,7 +141,7 @@ public final class JobQueue: Sendable {
             var result: [String: [String: Int]] = [:]
             for row in try await sql.raw("""
                 SELECT queue, CASE WHEN state = 'queued' AND run_at > \(bind: now) THEN 'scheduled' ELSE state END AS bucket, COUNT(*) AS n
-                FROM lintel_jobs GROUP BY queue, CASE WHEN state = 'queued' AND run_at > \(bind: now) THEN 'scheduled' ELSE state END
+                FROM lintel_jobs GROUP BY 1, 2
                 """).all() {
                 result[try row.decode(column: "queue", as: String.self), default: [:]][try row.decode(column: "bucket", as: String.self)] = try row.decode(column: "n", as: Int.self)
             }

@@ -25,7 +25,7 @@ public struct MailMessage: Sendable, Codable, Equatable {
         for address in to + [from, replyTo].compactMap({ $0 }) where !MailAddress.isValid(address) {
             problems.append("'\(address)' is not an email address")
         }
-        if subject.contains(where: { $0 == "\r" || $0 == "\n" }) { problems.append("the subject contains a line break") }
+        if subject.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) { problems.append("the subject contains a line break") }
         return problems
     }
 }

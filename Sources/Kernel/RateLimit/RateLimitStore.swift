@@ -6,6 +6,8 @@ import Synchronization
 /// store is shared by every process at the cost of one round trip per limited request.
 public protocol RateLimitStore: Sendable {
     func charge(key: String, limit: RateLimit, cost: Int, now: Double) async throws -> RateLimitDecision
+    /// What charging one request would decide, without charging it.
+    func peek(key: String, limit: RateLimit, now: Double) async throws -> RateLimitDecision
 }
 
 /// Keeps one arrival time per key in memory, sharded to keep lock contention low.
@@ -16,6 +18,11 @@ public final class InProcessRateLimitStore: RateLimitStore {
     private let shards: [Shard] = (0..<16).map { _ in Shard() }
 
     public init() {}
+
+    public func peek(key: String, limit: RateLimit, now: Double) async throws -> RateLimitDecision {
+        let shard = shards[Int(UInt(bitPattern: key.hashValue) % UInt(shards.count))]
+        return GCRA.decide(tat: shard.entries.withLock { $0[key] }, now: now, limit: limit, cost: 1).decision
+    }
 
     public func charge(key: String, limit: RateLimit, cost: Int, now: Double) async throws -> RateLimitDecision {
         let shard = shards[Int(UInt(bitPattern: key.hashValue) % UInt(shards.count))]
@@ -34,6 +41,13 @@ public final class DatabaseRateLimitStore: RateLimitStore {
     let database: Database
 
     public init(database: Database) { self.database = database }
+
+    public func peek(key: String, limit: RateLimit, now: Double) async throws -> RateLimitDecision {
+        let tat = try await database.read { sql in
+            try await sql.raw("SELECT tat FROM lintel_rate_limits WHERE key = \(bind: key)").first()?.decode(column: "tat", as: Double.self)
+        }
+        return GCRA.decide(tat: tat, now: now, limit: limit, cost: 1).decision
+    }
 
     public func charge(key: String, limit: RateLimit, cost: Int, now: Double) async throws -> RateLimitDecision {
         let increment = Double(cost) * limit.interval

@@ -27,6 +27,13 @@ public final class RateLimiter: Sendable {
         !settings.enabled || exempt.contains("\(request.method.rawValue) \(context.endpointPath ?? "")")
     }
 
+    /// Throws 429 if one more request under `key` would be refused (charges nothing).
+    func check(_ key: String, limit: RateLimit) async throws {
+        guard !limit.isOff else { return }
+        let decision = try await store.peek(key: key, limit: limit, now: Date().timeIntervalSince1970)
+        if !decision.allowed { throw Self.tooManyRequests(decision, key: key) }
+    }
+
     /// Charges each (key, limit) pair; returns the most restrictive decision, or throws 429.
     func charge(_ charges: [(key: String, limit: RateLimit)], cost: Int = 1) async throws -> RateLimitDecision? {
         let now = Date().timeIntervalSince1970
@@ -70,12 +77,12 @@ struct AnonymousRateLimitMiddleware: RouterMiddleware {
         let hasCredentials = request.headers[.authorization] != nil
         var charges: [(String, RateLimit)] = [("global", settings.global)]
         // Credentialed requests are limited by principal after authentication; failures are charged below.
-        charges.append(hasCredentials ? ("auth-failure:\(ip)", RateLimit(limit: settings.anonymous.limit, period: settings.anonymous.period)) : ("ip:\(ip)", settings.anonymous))
+        charges.append((hasCredentials ? "auth-failure:\(ip)" : "ip:\(ip)", settings.anonymous))
         let decision: RateLimitDecision?
         if hasCredentials {
-            // Peek at the failure budget without spending it: cost 0 only refuses when already exhausted.
+            // Check the failure budget without spending it: only failures spend it.
             decision = try await limiter.charge([charges[0]])
-            _ = try await limiter.charge([charges[1]], cost: 0)
+            try await limiter.check(charges[1].0, limit: charges[1].1)
         } else {
             decision = try await limiter.charge(charges)
         }

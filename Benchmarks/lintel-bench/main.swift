@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import Kernel
+import Logging
+import NIOCore
+import SQLKit
+
+// In-process benchmarks for `make bench`:
+//   lintel-bench jobs DATABASE_URL COUNT    enqueue COUNT no-op jobs, report enqueue→done throughput
+//   lintel-bench bare-http PORT             /healthz on Hummingbird without the Kernel's phases (the bare ceiling)
+
+/// A plugin with one job kind that does nothing, so the figure is the queue's own cost.
+struct BenchPlugin: Plugin {
+    static let id: PluginID = "bench.jobs"
+    static let summary = "A no-op job kind for benchmarks."
+    init(settings: NoSettings, context: PluginContext) async throws {}
+    func jobs() -> [JobDefinition] { [JobDefinition("bench.noop") { _, _ in }] }
+}
+
+func benchmarkJobs(database: String, count: Int) async throws {
+    let directory = NSTemporaryDirectory() + "lintel-bench-\(UUID().uuidString.prefix(8))"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let conf = directory + "/site.conf"
+    try """
+        database \(database) { auto_migrate on }
+        logging { level error }
+        jobs {
+            concurrency 16
+            poll_interval 50ms
+        }
+        plugin bench.jobs { }
+        """.write(toFile: conf, atomically: true, encoding: .utf8)
+    let configuration = try SiteConfiguration.load(path: conf, variables: [:], catalog: PluginCatalog([BenchPlugin.self]))
+    let kernel = try await Kernel.boot(configuration)
+    let services = kernel.backgroundServices()
+    let started = ContinuousClock.now
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for service in services { group.addTask { try await service.run() } }
+        // Enqueue in transactions of 100, as a busy API would (each request enqueues inside its own transaction).
+        for batch in stride(from: 0, to: count, by: 100) {
+            try await kernel.database.transaction { sql in
+                for _ in batch..<min(batch + 100, count) { try await kernel.jobs.enqueue("bench.noop", in: sql) }
+            }
+        }
+        while true {
+            let done = try await kernel.database.read { sql in
+                try await sql.raw("SELECT COUNT(*) AS n FROM lintel_jobs WHERE kind = 'bench.noop' AND state = 'succeeded'").first()?.decode(column: "n", as: Int.self) ?? 0
+            }
+            if done == count { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        group.cancelAll()
+    }
+    let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18 + Double((ContinuousClock.now - started).components.seconds)
+    let dialect = kernel.database.dialect.rawValue
+    await kernel.shutdown()
+    print(String(format: "%-40@ %12.0f jobs/s   (%d jobs in %.2f s)", "jobs enqueue→done, \(dialect)" as NSString, Double(count) / seconds, count, seconds))
+}
+
+func bareHTTP(port: Int) async throws {
+    let router = Router()
+    let body = ByteBuffer(string: #"{"status":"ok"}"#)
+    router.get("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body)) }
+    var logger = Logger(label: "bare")
+    logger.logLevel = .error
+    let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
+    try await app.runService()
+}
+
+let arguments = CommandLine.arguments
+switch arguments.count > 1 ? arguments[1] : "" {
+case "jobs" where arguments.count == 4:
+    try await benchmarkJobs(database: arguments[2], count: Int(arguments[3]) ?? 10_000)
+case "bare-http" where arguments.count == 3:
+    try await bareHTTP(port: Int(arguments[2]) ?? 8200)
+default:
+    FileHandle.standardError.write(Data("usage: lintel-bench jobs DATABASE_URL COUNT | bare-http PORT\n".utf8))
+    exit(64)
+}

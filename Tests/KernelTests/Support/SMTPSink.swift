@@ -1,0 +1,77 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real SMTP server (aiosmtpd, from the test virtualenv) that writes each accepted message to a folder.
+final class SMTPSink: @unchecked Sendable {
+    let port: Int
+    let directory = TemporaryDirectory()
+    private var process: Process?
+
+    init(port: Int = FreePort.next()) { self.port = port }
+
+    static var python: String { Repository.root + "/.build/test-venv/bin/python3" }
+
+    func start() async throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.python) else {
+            throw SinkError("the test tools are missing: run scripts/test-tools.sh (make test does)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.python)
+        process.arguments = [Repository.root + "/scripts/smtp-sink.py", String(port), directory.path + "/mail"]
+        let log = directory.path + "/sink.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        self.process = process
+        for _ in 0..<100 {
+            if (try? String(contentsOfFile: log, encoding: .utf8))?.contains("ready") == true { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw SinkError("the SMTP sink did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+    }
+
+    func stop() {
+        guard let process, process.isRunning else { return }
+        _ = Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Messages received so far: the raw message and the envelope recipients.
+    func messages() -> [(raw: String, recipients: [String])] {
+        let folder = directory.path + "/mail"
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".eml") }.sorted()
+        return files.compactMap { file in
+            guard let raw = try? String(contentsOfFile: folder + "/" + file, encoding: .utf8) else { return nil }
+            let envelope = (try? Data(contentsOf: URL(fileURLWithPath: folder + "/" + file.replacingOccurrences(of: ".eml", with: ".json"))))
+                .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+            return (raw, envelope?["rcpt_tos"] as? [String] ?? [])
+        }
+    }
+
+    deinit { stop() }
+
+    struct SinkError: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+}
+
+/// A TCP port nothing listens on right now.
+enum FreePort {
+    static func next() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
