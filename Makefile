@@ -36,6 +36,7 @@ test-postgres:
 bench:
 	@scripts/install-deps.sh bench
 	$(SWIFT) build -c release --product lintel
+	$(SWIFT) build -c release --product lintel-bench
 	scripts/bench.sh
 
 clean:

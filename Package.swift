@@ -65,7 +65,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "lintel-bench",
-            dependencies: ["Kernel", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "Kernel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Benchmarks/lintel-bench"
         ),
         .target(

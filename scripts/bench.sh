@@ -1,11 +1,33 @@
 #!/usr/bin/env bash
-# `make bench`: starts the release build on a scratch SQLite database and measures it with wrk.
+# `make bench`: release builds, measured with wrk (HTTP) and in-process benchmarks (jobs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-binary=.build/release/lintel
+lintel=.build/release/lintel
+bench=.build/release/lintel-bench
 work=$(mktemp -d /tmp/lintel-bench.XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+chmod 755 "$work"  # the PostgreSQL server runs as another user and needs to reach its folder
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; done
+    [ -d "$work/pg" ] && scripts/postgres.sh stop "$work/pg" >/dev/null 2>&1
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_for() { for _ in $(seq 1 100); do curl -sf "$1" >/dev/null && return 0; sleep 0.1; done; echo "not up: $1" >&2; return 1; }
+
+measure() { # measure NAME URL: wrk -t1 -c32 -d10s; prints and returns requests/s
+    local name=$1 url=$2 out rps latency
+    out=$(wrk -t1 -c32 -d10s "$url")
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    latency=$(awk '/Latency/ {print $2}' <<<"$out")
+    printf '%-48s %12s req/s   (mean latency %s)\n' "$name" "$rps" "$latency" >&2
+    echo "$rps"
+}
+
+port=$(free_port)
 cat >"$work/site.conf" <<CONF
 server { listen 127.0.0.1:$port }
 database sqlite://$work/bench.sqlite3
@@ -13,21 +35,22 @@ logging {
     level warning
     access_log off
 }
+rate_limit { enabled off }
 CONF
+"$lintel" serve --config "$work/site.conf" 2>"$work/server.log" &
+pids+=($!)
+bare_port=$(free_port)
+"$bench" bare-http "$bare_port" 2>/dev/null &
+pids+=($!)
+wait_for "http://127.0.0.1:$port/healthz"
+wait_for "http://127.0.0.1:$bare_port/healthz"
 
-"$binary" serve --config "$work/site.conf" 2>"$work/server.log" &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+echo "Lintel $("$lintel" version | awk '{print $2}') release build on $(nproc) cores; HTTP: wrk -t1 -c32 -d10s on the same machine" >&2
+kernel=$(measure "GET /healthz (every Kernel phase: the ceiling)" "http://127.0.0.1:$port/healthz")
+bare=$(measure "GET /healthz on bare Hummingbird (no phases)" "http://127.0.0.1:$bare_port/healthz")
+measure "GET /api/v1/health/ready (SELECT 1, SQLite)" "http://127.0.0.1:$port/api/v1/health/ready" >/dev/null
+python3 -c "print('%-48s %11.1f%%' % ('cost of the Kernel middleware phases', 100 * (1 - $kernel / $bare)))" >&2
 
-measure() { # measure NAME PATH: wrk -t1 -c32 -d10s, prints requests/s
-    local name=$1 path=$2 out rps
-    out=$(wrk -t1 -c32 -d10s "http://127.0.0.1:$port$path")
-    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-    latency=$(awk '/Latency/ {print $2}' <<<"$out")
-    printf '%-40s %12s req/s   (mean latency %s)\n' "$name" "$rps" "$latency"
-}
-
-echo "Lintel $("$binary" version | awk '{print $2}') release build, wrk -t1 -c32 -d10s on $(nproc) cores"
-measure "GET /healthz (ceiling)" /healthz
-measure "GET /api/v1/health/ready (database)" /api/v1/health/ready
+"$bench" jobs "sqlite://$work/jobs.sqlite3" 5000 >&2
+pg_url=$(scripts/postgres.sh start "$work/pg")
+"$bench" jobs "${pg_url%/postgres}/postgres" 5000 >&2

@@ -4,6 +4,7 @@ import Kernel
 import Logging
 import NIOCore
 import SQLKit
+import ServiceLifecycle
 
 // In-process benchmarks for `make bench`:
 //   lintel-bench jobs DATABASE_URL COUNT    enqueue COUNT no-op jobs, report enqueue→done throughput
@@ -33,10 +34,12 @@ func benchmarkJobs(database: String, count: Int) async throws {
         """.write(toFile: conf, atomically: true, encoding: .utf8)
     let configuration = try SiteConfiguration.load(path: conf, variables: [:], catalog: PluginCatalog([BenchPlugin.self]))
     let kernel = try await Kernel.boot(configuration)
-    let services = kernel.backgroundServices()
+    var quiet = Logger(label: "bench")
+    quiet.logLevel = .error
+    let serviceGroup = ServiceGroup(configuration: .init(services: kernel.backgroundServices(), logger: quiet))
     let started = ContinuousClock.now
     try await withThrowingTaskGroup(of: Void.self) { group in
-        for service in services { group.addTask { try await service.run() } }
+        group.addTask { try await serviceGroup.run() }
         // Enqueue in transactions of 100, as a busy API would (each request enqueues inside its own transaction).
         for batch in stride(from: 0, to: count, by: 100) {
             try await kernel.database.transaction { sql in
@@ -50,7 +53,8 @@ func benchmarkJobs(database: String, count: Int) async throws {
             if done == count { break }
             try await Task.sleep(for: .milliseconds(20))
         }
-        group.cancelAll()
+        await serviceGroup.triggerGracefulShutdown()
+        try await group.waitForAll()
     }
     let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18 + Double((ContinuousClock.now - started).components.seconds)
     let dialect = kernel.database.dialect.rawValue

@@ -19,6 +19,8 @@ final class JobWorker: Service {
     let queues: [String]
     let logger: Logger
     private let running = Mutex<[UUID: Task<Void, Never>]>([:])
+    /// When this worker last looked for jobs whose worker died (no need to look more than every third of a lease).
+    private let lastSweep = Mutex<ContinuousClock.Instant?>(nil)
     private let counters = Mutex<(processed: Int, failed: Int)>((0, 0))
 
     var database: Database { queue.database }
@@ -98,6 +100,13 @@ final class JobWorker: Service {
 
     /// Jobs whose worker stopped heartbeating: record the lost attempt, then retry or dead-letter them.
     private func sweepExpiredLeases() async throws {
+        let due = lastSweep.withLock { last -> Bool in
+            let now = ContinuousClock.now
+            guard last.map({ now - $0 >= settings.lease / 3 }) ?? true else { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
         let now = Date()
         let lock: SQLQueryString = database.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         try await database.transaction { sql in
