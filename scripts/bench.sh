@@ -51,6 +51,7 @@ bare=$(measure "GET /healthz on bare Hummingbird (no phases)" "http://127.0.0.1:
 measure "GET /api/v1/health/ready (SELECT 1, SQLite)" "http://127.0.0.1:$port/api/v1/health/ready" >/dev/null
 python3 -c "print('%-48s %11.1f%%' % ('cost of the Kernel middleware phases', 100 * (1 - $kernel / $bare)))" >&2
 
+for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; done; pids=()
 "$bench" jobs "sqlite://$work/jobs.sqlite3" 5000 >&2
 pg_url=$(scripts/postgres.sh start "$work/pg")
 "$bench" jobs "${pg_url%/postgres}/postgres" 5000 >&2
