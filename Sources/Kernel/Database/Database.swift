@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import SQLKit
 import Synchronization
 
@@ -37,11 +38,16 @@ public final class Database: Sendable {
         }
     }
 
+    /// Connections in use (or being waited for) by this process: the pool's load.
+    private let inUse = Meter(label: "lintel_database_connections_in_use")
+
     /// Runs `body` with a connection for reading.
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         if let current = Self.currentTransaction, current.store == ObjectIdentifier(store) {
             return try await body(current.sql)
         }
+        inUse.increment()
+        defer { inUse.decrement() }
         return try await store.withReader(body)
     }
 
@@ -50,6 +56,8 @@ public final class Database: Sendable {
         if let current = Self.currentTransaction, current.store == ObjectIdentifier(store) {
             return try await savepoint(in: current, body)
         }
+        inUse.increment()
+        defer { inUse.decrement() }
         return try await store.withWriter { sql in
             try await sql.raw(SQLQueryString(self.dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN")).run()
             let handle = TransactionHandle(store: ObjectIdentifier(self.store), sql: sql, dialect: self.dialect)

@@ -34,7 +34,8 @@ struct MonitoringTests {
             #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
             let families = try parsePrometheus(response.text)
             for name in ["http_requests", "http_request_duration_seconds", "http_requests_in_flight", "lintel_jobs",
-                         "process_resident_memory_bytes", "process_cpu_seconds_total", "process_uptime_seconds", "lintel_database_pool_max_connections"] {
+                         "process_resident_memory_bytes", "process_cpu_seconds_total", "process_uptime_seconds", "lintel_database_pool_max_connections",
+                         "lintel_database_connections_in_use"] {
                 #expect(families.contains(name), "missing \(name)")
             }
             #expect(response.text.contains(#"route="/healthz""#))
