@@ -26,9 +26,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
+        .target(name: "CEL"),
         .target(
             name: "Kernel",
             dependencies: [
+                "CEL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -91,6 +93,10 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "CELTests",
+            dependencies: ["CEL"]
         ),
         .testTarget(
             name: "LintelTests",

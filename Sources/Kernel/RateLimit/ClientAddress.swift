@@ -1,3 +1,4 @@
+import CEL
 import HTTPTypes
 import Hummingbird
 import NIOCore

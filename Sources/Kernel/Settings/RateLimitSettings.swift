@@ -1,3 +1,4 @@
+import CEL
 /// The `rate_limit` block: GCRA limits by client IP (anonymous), by principal, globally, and per
 /// organization (a hook the tenancy plugin fills from license tiers).
 public struct RateLimitSettings: BlockSettings {

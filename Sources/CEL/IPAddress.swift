@@ -78,7 +78,10 @@ public struct IPAddressRange: Sendable, Hashable, CustomStringConvertible {
         description = text
     }
 
+    /// Whether the block holds `address`. IPv4 addresses (including IPv4-mapped IPv6 ones) only match IPv4
+    /// blocks and other addresses only IPv6 blocks, as Go's `net.IPNet.Contains` (and so Cerbos) decides.
     public func contains(_ address: IPAddress) -> Bool {
+        guard address.isIPv4 == network.isIPv4 else { return false }
         var remaining = prefix
         for index in 0..<16 where remaining > 0 {
             let bits = min(8, remaining)
@@ -88,13 +91,4 @@ public struct IPAddressRange: Sendable, Hashable, CustomStringConvertible {
         }
         return true
     }
-}
-
-extension IPAddressRange: ConfigValue {
-    public static var expectation: String { "an address or CIDR block like 10.0.0.0/8" }
-    public static func parse(configText: String) -> Result<IPAddressRange, ConfigValueError> {
-        IPAddressRange(configText).map { .success($0) } ?? .failure(ConfigValueError("not an IP address or CIDR block"))
-    }
-    public var configDescription: String { description }
-    public static var placeholder: IPAddressRange { IPAddressRange("127.0.0.1/32")! }
 }

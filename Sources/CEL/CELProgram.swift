@@ -1,0 +1,81 @@
+/// The values an evaluation sees: declared variables by slot, comprehension variables, lazily computed
+/// named bindings (Cerbos's `V.x`), and the clock.
+public final class CELActivation {
+    var globals: [CELValue]
+    var locals: [CELValue] = []
+    var lazy: [ObjectIdentifier: [CELValue?]] = [:]
+    /// `now()`: fixed for the whole evaluation.
+    public var now: CELTimestamp
+
+    public init(globals: [CELValue], now: CELTimestamp) {
+        self.globals = globals
+        self.now = now
+    }
+
+    /// Replaces one declared variable's value.
+    public func set(_ slot: Int, _ value: CELValue) { globals[slot] = value }
+
+    /// Forgets computed lazy bindings (when the same activation is reused for another resource).
+    public func resetLazyBindings() { lazy.removeAll(keepingCapacity: true) }
+}
+
+typealias CELEval = @Sendable (CELActivation) -> CELValue
+
+/// A compiled expression: evaluate it as often as needed, concurrently, with different activations.
+public struct CELProgram: Sendable {
+    let eval: CELEval
+    public let source: String
+
+    public func evaluate(_ activation: CELActivation) -> CELValue { eval(activation) }
+}
+
+/// Named expressions evaluated at most once per activation, reachable as fields of a namespace
+/// (`V.owner_match`). The table is filled after creation so bindings may refer to each other.
+public final class CELLazyBindings: @unchecked Sendable {
+    public let names: [String]
+    private(set) var programs: [CELEval?]
+    let index: [String: Int]
+
+    public init(names: [String]) {
+        self.names = names
+        self.programs = Array(repeating: nil, count: names.count)
+        var index: [String: Int] = [:]
+        for (i, name) in names.enumerated() { index[name] = i }
+        self.index = index
+    }
+
+    /// Sets the program of a binding (before any evaluation; not thread-safe).
+    public func define(_ name: String, _ program: CELProgram) {
+        if let slot = index[name] { programs[slot] = program.eval }
+    }
+
+    func value(_ slot: Int, _ activation: CELActivation) -> CELValue {
+        let key = ObjectIdentifier(self)
+        if let cached = activation.lazy[key]?[slot] { return cached }
+        guard let program = programs[slot] else { return .error("undefined field '\(names[slot])'") }
+        if activation.lazy[key] == nil { activation.lazy[key] = Array(repeating: nil, count: names.count) }
+        // The binding's own comprehension variables use the same local slots as the caller's: keep the caller's.
+        let callerLocals = activation.locals
+        let value = program(activation)
+        activation.locals = callerLocals
+        activation.lazy[key]![slot] = value
+        return value
+    }
+}
+
+/// Why an expression does not compile: a syntax error or a reference the environment lacks.
+public struct CELCompileError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var offset: Int
+    public var description: String { message }
+
+    init(_ message: String, offset: Int) {
+        self.message = message
+        self.offset = offset
+    }
+
+    init(_ error: CELParseError) {
+        self.message = "syntax error at \(error.line):\(error.column): \(error.message)"
+        self.offset = error.offset
+    }
+}
