@@ -24,13 +24,19 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .target(name: "CEL"),
         .target(
+            name: "Policy",
+            dependencies: ["CEL", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
             name: "Kernel",
             dependencies: [
                 "CEL",
+                "Policy",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -97,6 +103,10 @@ let package = Package(
         .testTarget(
             name: "CELTests",
             dependencies: ["CEL"]
+        ),
+        .testTarget(
+            name: "PolicyTests",
+            dependencies: ["Policy", "CEL"]
         ),
         .testTarget(
             name: "LintelTests",

@@ -7,6 +7,8 @@ struct CELCompiler {
     var scopes: [[String: Int]] = []
     var nextLocal = 0
     var maxLocals = 0
+    /// Declared variables the expression reads.
+    var usedSlots: Set<Int> = []
 
     init(environment: CELEnvironment, namespaces: [String: CELLazyBindings]) {
         self.environment = environment
@@ -55,8 +57,12 @@ struct CELCompiler {
             return try identifier(name, at: at)
         case .select(let operand, let field, let at):
             if case .ident(let name, _) = operand, local(name) == nil, let bindings = namespaces[name] {
-                guard let slot = bindings.index[field] else { throw CELCompileError("undefined variable '\(field)'", offset: at) }
+                guard let slot = bindings.index[field] else { throw CELCompileError("undefined \(bindings.kind) '\(field)'", offset: at) }
                 return { activation in bindings.value(slot, activation) }
+            }
+            if let path = dottedPath(operand), let slot = environment.slot("\(path).\(field)") {
+                usedSlots.insert(slot)
+                return { activation in activation.globals[slot] }
             }
             let base = try node(operand)
             return { activation in CELOperators.select(base(activation), field) }
@@ -112,9 +118,21 @@ struct CELCompiler {
         }
     }
 
-    func identifier(_ name: String, at: Int) throws(CELCompileError) -> CELEval {
+    /// `a.b.c` for a chain of selections rooted at a declared (not comprehension-bound) identifier.
+    func dottedPath(_ expr: CELExpr) -> String? {
+        switch expr {
+        case .ident(let name, _): return local(name) == nil ? name : nil
+        case .select(let operand, let field, _): return dottedPath(operand).map { "\($0).\(field)" }
+        default: return nil
+        }
+    }
+
+    mutating func identifier(_ name: String, at: Int) throws(CELCompileError) -> CELEval {
         if let slot = local(name) { return { activation in activation.locals[slot] } }
-        if let slot = environment.slot(name) { return { activation in activation.globals[slot] } }
+        if let slot = environment.slot(name) {
+            usedSlots.insert(slot)
+            return { activation in activation.globals[slot] }
+        }
         if let type = CELType.builtins[name] { return { _ in .type(type) } }
         if namespaces[name] != nil { throw CELCompileError("'\(name)' can only be used to select a variable (\(name).name)", offset: at) }
         throw CELCompileError("undeclared reference to '\(name)'", offset: at)
@@ -125,10 +143,18 @@ struct CELCompiler {
         switch (name, target, args.count) {
         case ("_&&_", nil, 2):
             let (l, r) = (try node(args[0]), try node(args[1]))
-            return { a in CELOperators.and(l(a), r(a)) }
+            return { a in
+                let left = l(a)
+                if case .bool(false) = left { return left }
+                return CELOperators.and(left, r(a))
+            }
         case ("_||_", nil, 2):
             let (l, r) = (try node(args[0]), try node(args[1]))
-            return { a in CELOperators.or(l(a), r(a)) }
+            return { a in
+                let left = l(a)
+                if case .bool(true) = left { return left }
+                return CELOperators.or(left, r(a))
+            }
         case ("_?_:_", nil, 3):
             let (c, t, f) = (try node(args[0]), try node(args[1]), try node(args[2]))
             return { a in

@@ -7,10 +7,17 @@ public final class CELEnvironment: Sendable {
 
     /// `variables` are the names an activation provides, in slot order; `functions` extend the
     /// standard library (later definitions of a name are tried after earlier ones).
-    public init(variables: [String], functions: [CELFunction] = []) {
+    ///
+    /// A variable name may be a dotted path (`R.attr`): a selection of exactly that path reads the slot
+    /// directly instead of selecting through the enclosing value. `aliases` give more names to a slot
+    /// (`P` for `request.principal`).
+    public init(variables: [String], aliases: [String: String] = [:], functions: [CELFunction] = []) {
         self.variables = variables
         var slots: [String: Int] = [:]
         for (i, name) in variables.enumerated() { slots[name] = i }
+        for (alias, target) in aliases {
+            if let slot = slots[target] { slots[alias] = slot }
+        }
         self.slots = slots
         var table: [String: [CELFunction]] = [:]
         for function in CELStandardLibrary.functions + functions { table[function.name, default: []].append(function) }
@@ -25,7 +32,8 @@ public final class CELEnvironment: Sendable {
         let expr: CELExpr
         do { expr = try CELParser.parse(source) } catch { throw CELCompileError(error) }
         var compiler = CELCompiler(environment: self, namespaces: namespaces)
-        return CELProgram(eval: try compiler.compile(expr), source: source)
+        let eval = try compiler.compile(expr)
+        return CELProgram(eval: eval, source: source, usedSlots: compiler.usedSlots)
     }
 
     /// Every identifier (and `ns.field` of a lazy namespace) an expression refers to, for dependency analysis.

@@ -4,12 +4,22 @@ public final class CELActivation {
     var globals: [CELValue]
     var locals: [CELValue] = []
     var lazy: [ObjectIdentifier: [CELValue?]] = [:]
+    private var clock: CELTimestamp
+    /// Whether an expression read the clock (`now()`, `timeSince()`).
+    public private(set) var readClock = false
+
     /// `now()`: fixed for the whole evaluation.
-    public var now: CELTimestamp
+    public var now: CELTimestamp {
+        get {
+            readClock = true
+            return clock
+        }
+        set { clock = newValue }
+    }
 
     public init(globals: [CELValue], now: CELTimestamp) {
         self.globals = globals
-        self.now = now
+        self.clock = now
     }
 
     /// Replaces one declared variable's value.
@@ -25,6 +35,19 @@ typealias CELEval = @Sendable (CELActivation) -> CELValue
 public struct CELProgram: Sendable {
     let eval: CELEval
     public let source: String
+    /// The variable slots the expression reads.
+    public let usedSlots: Set<Int>
+
+    init(eval: @escaping CELEval, source: String, usedSlots: Set<Int> = []) {
+        self.eval = eval
+        self.source = source
+        self.usedSlots = usedSlots
+    }
+
+    /// A program that always yields `value`.
+    public static func constant(_ value: CELValue, source: String) -> CELProgram {
+        CELProgram(eval: { _ in value }, source: source)
+    }
 
     public func evaluate(_ activation: CELActivation) -> CELValue { eval(activation) }
 }
@@ -33,11 +56,14 @@ public struct CELProgram: Sendable {
 /// (`V.owner_match`). The table is filled after creation so bindings may refer to each other.
 public final class CELLazyBindings: @unchecked Sendable {
     public let names: [String]
+    /// What a binding is called in errors (`undefined constant 'x'`).
+    public let kind: String
     private(set) var programs: [CELEval?]
     let index: [String: Int]
 
-    public init(names: [String]) {
+    public init(names: [String], kind: String = "variable") {
         self.names = names
+        self.kind = kind
         self.programs = Array(repeating: nil, count: names.count)
         var index: [String: Int] = [:]
         for (i, name) in names.enumerated() { index[name] = i }

@@ -4,34 +4,47 @@ public struct ResourceRef: Sendable {
     public var kind: String
     public var id: String
     public var attributes: [String: JSONValue]
+    /// Whether a denial should answer 404 rather than 403 when the principal may not even `read` the
+    /// resource, so that a client cannot learn that something exists in another tenant. On by default for
+    /// a specific resource (an id other than `*`).
+    public var concealsExistence: Bool
 
-    public init(kind: String, id: String = "*", attributes: [String: JSONValue] = [:]) {
+    public init(kind: String, id: String = "*", attributes: [String: JSONValue] = [:], concealsExistence: Bool? = nil) {
         self.kind = kind
         self.id = id
         self.attributes = attributes
+        self.concealsExistence = concealsExistence ?? (id != "*")
     }
 }
 
-/// The decision point behind `context.authorize`. The Kernel denies everything until a policy engine is
-/// configured: a missing decision point never turns into an allow.
-public protocol Authorizer: Sendable {
-    /// Whether `principal` may take `action` on `resource`.
-    func isAllowed(_ principal: Principal, action: String, on resource: ResourceRef) async throws -> Bool
+/// The answer for one action.
+public struct AuthorizationDecision: Sendable, Hashable {
+    public var action: String
+    public var allowed: Bool
+    /// The policy that decided (`resource.team.vdefault`), `NO_MATCH`, or why there was no decision.
+    public var policy: String
+    /// The scope the deciding rule lives in; empty for the root scope.
+    public var scope: String
+
+    public init(action: String, allowed: Bool, policy: String, scope: String = "") {
+        self.action = action
+        self.allowed = allowed
+        self.policy = policy
+        self.scope = scope
+    }
 }
 
-/// Denies every action: the Kernel's answer until an engine is configured.
+/// The decision point behind `context.authorize`: the embedded policy engine or a remote Cerbos. Every
+/// failure denies (fail closed); an authorizer never turns an error into an allow.
+public protocol Authorizer: Sendable {
+    /// One decision per action, in the order asked.
+    func decide(_ principal: PolicyPrincipal, actions: [String], on resource: ResourceRef) async -> [AuthorizationDecision]
+}
+
+/// Denies every action: what the Kernel answers with when no decision point could be set up.
 public struct DenyAllAuthorizer: Authorizer {
     public init() {}
-    public func isAllowed(_ principal: Principal, action: String, on resource: ResourceRef) async throws -> Bool { false }
-}
-
-extension AppRequestContext {
-    /// The one way a handler authorizes: 401 without a principal, 403 unless the decision point allows.
-    public func authorize(_ action: String, on resource: ResourceRef) async throws {
-        guard let principal else { throw Problem.unauthorized() }
-        let allowed = try await (authorizer ?? DenyAllAuthorizer()).isAllowed(principal, action: action, on: resource)
-        guard allowed else {
-            throw Problem.forbidden("You may not \(action) this \(resource.kind.replacingOccurrences(of: "_", with: " ")).")
-        }
+    public func decide(_ principal: PolicyPrincipal, actions: [String], on resource: ResourceRef) async -> [AuthorizationDecision] {
+        actions.map { AuthorizationDecision(action: $0, allowed: false, policy: "NO_DECISION_POINT") }
     }
 }

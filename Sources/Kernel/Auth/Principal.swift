@@ -33,3 +33,10 @@ public protocol Authenticator: Sendable {
 import Hummingbird
 /// The parts of a request an authenticator may look at (never the body).
 public typealias RequestHead = Request
+
+/// Adds what the authenticated identity alone does not carry — the organization the request acts in, the
+/// principal's roles there and in its teams, the license tier and features — before anything is
+/// authorized. One plugin (tenancy) registers it under `(any PrincipalEnricher).self`.
+public protocol PrincipalEnricher: Sendable {
+    func enrich(_ principal: Principal, request: RequestHead, context: AppRequestContext) async throws -> Principal
+}

@@ -5,7 +5,8 @@ import Foundation
 /// reported at once as a `ConfigError`.
 public struct SiteConfiguration: Sendable {
     /// Top-level blocks the Kernel owns.
-    public static let kernelBlocks = ["server", "database", "security", "logging", "cors", "rate_limit", "events", "jobs", "mail"]
+    public static let kernelBlocks = ["server", "database", "security", "logging", "cors", "rate_limit", "events", "jobs", "mail",
+                                      "authorization", "pdp"]
     /// Environment names always accepted, besides those the file declares.
     public static let standardEnvironments = ["development", "test", "staging", "production"]
 
@@ -36,6 +37,8 @@ public struct SiteConfiguration: Sendable {
     public let events: EventsSettings
     public let jobs: JobsSettings
     public let mail: MailSettings
+    public let authorization: AuthorizationSettings
+    public let pdp: PDPSettings
     /// Enabled plugins, each after what it requires.
     public let plugins: [ConfiguredPlugin]
     /// Compiled plugins that are not enabled.
@@ -117,6 +120,8 @@ public struct SiteConfiguration: Sendable {
         let events = kernel("events", EventsSettings.self)
         let jobs = kernel("jobs", JobsSettings.self)
         let mail = kernel("mail", MailSettings.self)
+        let authorization = kernel("authorization", AuthorizationSettings.self)
+        let pdp = kernel("pdp", PDPSettings.self)
 
         var enabled: [PluginID: (any Plugin.Type, ConfigDirective, any BlockSettings)] = [:]
         for (type, directive) in pluginDirectives {
@@ -164,7 +169,7 @@ public struct SiteConfiguration: Sendable {
         try log.throwIfAny()
         return SiteConfiguration(environmentName: loaded.environmentName, source: loaded, catalog: catalog, server: server,
                                  database: database, security: security, logging: logging, cors: cors, rateLimit: rateLimit,
-                                 events: events, jobs: jobs, mail: mail, plugins: plugins,
+                                 events: events, jobs: jobs, mail: mail, authorization: authorization, pdp: pdp, plugins: plugins,
                                  disabledPlugins: catalog.plugins.map { $0.id }.filter { enabled[$0] == nil }, effective: effective)
     }
 

@@ -2,14 +2,17 @@ import Hummingbird
 
 /// Phase 4: the chain of authenticators plugins contribute, tried in plugin order. The first that
 /// recognises the credentials decides; credentials nobody recognises are refused (401), never ignored.
+/// The principal is then enriched (current org, roles there, teams) by the registered `PrincipalEnricher`.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let authenticators: [any Authenticator]
+    let enricher: (any PrincipalEnricher)?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         for authenticator in authenticators {
-            if let principal = try await authenticator.authenticate(request, context: context) {
+            if var principal = try await authenticator.authenticate(request, context: context) {
+                if let enricher { principal = try await enricher.enrich(principal, request: request, context: context) }
                 context.principal = principal
                 context.logger[metadataKey: "principal"] = .string(principal.id)
                 break

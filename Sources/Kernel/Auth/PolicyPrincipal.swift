@@ -1,0 +1,93 @@
+import CEL
+import Policy
+
+/// The principal as policies see it: the authenticated identity with the roles and attributes Lintel's
+/// policies rely on, always present.
+///
+/// - `roles`: `user`, the platform roles from the token (`platform_admin`, `support_readonly`, …), the
+///   roles held in the current org (`org_admin`) and in its teams (`team_admin`). Roles held elsewhere
+///   never appear.
+/// - `attr`: every attribute of the principal, with defaults for `org_id` (""), `org_roles` ([]),
+///   `team_ids` ([]), `team_roles` ({}), `license_tier` (""), `features` ([]) and `mfa` (false).
+public struct PolicyPrincipal: Sendable {
+    public var id: String
+    public var roles: [String]
+    public var attributes: [String: JSONValue]
+
+    public static let attributeDefaults: [String: JSONValue] = [
+        "org_id": "", "org_roles": [], "team_ids": [], "team_roles": [:], "license_tier": "", "features": [], "mfa": false,
+    ]
+
+    public init(id: String, roles: [String], attributes: [String: JSONValue]) {
+        self.id = id
+        self.roles = roles
+        self.attributes = attributes
+    }
+
+    public init(_ principal: Principal) {
+        var attributes = Self.attributeDefaults
+        for (key, value) in principal.attributes { attributes[key] = value }
+        var roles = ["user"]
+        func add(_ role: String) { if !role.isEmpty && !roles.contains(role) { roles.append(role) } }
+        principal.roles.forEach(add)
+        attributes["org_roles"]?.arrayValue?.compactMap(\.stringValue).forEach(add)
+        if let teams = attributes["team_roles"]?.objectValue {
+            for key in teams.keys.sorted() { teams[key]?.arrayValue?.compactMap(\.stringValue).forEach(add) }
+        }
+        self.init(id: principal.id, roles: roles, attributes: attributes)
+    }
+
+    var checkPrincipal: CheckPrincipal {
+        CheckPrincipal(id: id, roles: roles, attributes: JSONValue.celMap(attributes))
+    }
+}
+
+extension ResourceRef {
+    var checkResource: CheckResource {
+        CheckResource(kind: kind, id: id, attributes: JSONValue.celMap(attributes))
+    }
+}
+
+extension JSONValue {
+    /// As CEL sees JSON: every number a double.
+    public var celValue: CELValue {
+        switch self {
+        case .null: return .null
+        case .bool(let b): return .bool(b)
+        case .int(let i): return .double(Double(i))
+        case .double(let d): return .double(d)
+        case .string(let s): return .string(s)
+        case .array(let items): return .list(items.map(\.celValue))
+        case .object(let members): return .map(JSONValue.celMap(members))
+        }
+    }
+
+    static func celMap(_ members: [String: JSONValue]) -> CELMap {
+        var map = CELMap()
+        for key in members.keys.sorted() { map[.string(key)] = members[key]!.celValue }
+        return map
+    }
+
+    /// A CEL value as JSON: integral doubles become integers, timestamps RFC 3339 strings, durations `"1.5s"`.
+    public init(cel value: CELValue) {
+        switch value {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b)
+        case .int(let i): self = .int(Int(i))
+        case .uint(let u): self = u <= UInt64(Int.max) ? .int(Int(u)) : .double(Double(u))
+        case .double(let d):
+            if !d.isFinite { self = .string(d.isNaN ? "NaN" : d < 0 ? "-Infinity" : "Infinity") }
+            else if d == d.rounded(), abs(d) < 9.0e15 { self = .int(Int(d)) } else { self = .double(d) }
+        case .string(let s): self = .string(s)
+        case .list(let items): self = .array(items.map(JSONValue.init(cel:)))
+        case .map(let map):
+            var members: [String: JSONValue] = [:]
+            for (key, item) in map.entries { members[CELFormatting.display(key.value)] = JSONValue(cel: item) }
+            self = .object(members)
+        case .bytes, .timestamp, .duration, .type, .opaque, .error, .unknown:
+            // PolicyJSON renders these as JSON strings.
+            let text = PolicyJSON.text(value)
+            self = .string(text.hasPrefix("\"") && text.hasSuffix("\"") && text.count >= 2 ? String(text.dropFirst().dropLast()) : text)
+        }
+    }
+}

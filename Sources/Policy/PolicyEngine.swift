@@ -1,0 +1,50 @@
+import CEL
+import Foundation
+import Synchronization
+
+/// The decision point: the current policy set and the options checks use. Reloading compiles the new set
+/// completely before swapping it in, so a broken change is reported and the running set keeps serving.
+public final class PolicyEngine: Sendable {
+    private let current: Mutex<PolicySet>
+    public let options: CheckOptions
+
+    public init(policies: PolicySet, options: CheckOptions = CheckOptions()) {
+        current = Mutex(policies)
+        self.options = options
+    }
+
+    /// The set checks use now.
+    public var policies: PolicySet { current.withLock { $0 } }
+
+    /// Replaces the policy set atomically.
+    public func replace(_ policies: PolicySet) { current.withLock { $0 = policies } }
+
+    /// Compiles `directory` and swaps it in; on failure throws every problem and keeps the current set.
+    @discardableResult
+    public func reload(directory: String) throws(PolicyLoadError) -> PolicySet {
+        let policies = try PolicyLoader.load(directory: directory)
+        replace(policies)
+        return policies
+    }
+
+    public func check(principal: CheckPrincipal, resource: CheckResource, actions: [String], auxData: CELMap? = nil,
+                      now: CELTimestamp = CELTimestamp(Date())) -> CheckResult {
+        policies.check(principal: principal, resource: resource, actions: actions, auxData: auxData, options: options, now: now)
+    }
+}
+
+extension PolicyLoader {
+    /// What changes when any policy or schema file under `directory` changes: paths, sizes and modification
+    /// times. Cheap enough to poll.
+    public static func fingerprint(directory: String) -> String {
+        let root = URL(fileURLWithPath: directory).standardizedFileURL
+        var parts: [String] = []
+        for relative in walk(root, relative: "") {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: root.appendingPathComponent(relative).path)
+            let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
+            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            parts.append("\(relative)|\(size)|\(modified)")
+        }
+        return parts.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,121 @@
+import CEL
+import Synchronization
+
+/// A compiled, validated set of policies: immutable, shared by concurrent checks, replaced as a whole on reload.
+public final class PolicySet: Sendable {
+    let resourcePolicies: [ResourcePolicyID: [String: CompiledResourcePolicy]]
+    let principalPolicies: [PrincipalPolicyID: [String: CompiledPrincipalPolicy]]
+    /// version → scope → role → policy.
+    let rolePolicies: [String: [String: [String: CompiledRolePolicy]]]
+    /// scope → role → parent roles, from role policies.
+    let roleParents: [String: [String: [String]]]
+    let derivedRoleCount: Int
+    /// Composite CEL slots some expression reads (the whole `request`, `P`, …).
+    let compositeSlots: Set<Int>
+
+    /// Every policy's key, for listings and health output.
+    public let policyKeys: [String]
+    /// Keys of policies skipped because they are `disabled: true`.
+    public let disabledPolicyKeys: [String]
+
+    init(resourcePolicies: [ResourcePolicyID: [String: CompiledResourcePolicy]],
+         principalPolicies: [PrincipalPolicyID: [String: CompiledPrincipalPolicy]],
+         rolePolicies: [String: [String: [String: CompiledRolePolicy]]],
+         derivedRoleCount: Int, compositeSlots: Set<Int>, policyKeys: [String], disabledPolicyKeys: [String]) {
+        self.resourcePolicies = resourcePolicies
+        self.principalPolicies = principalPolicies
+        self.rolePolicies = rolePolicies
+        var parents: [String: [String: [String]]] = [:]
+        for (_, scopes) in rolePolicies {
+            for (scope, roles) in scopes {
+                for (role, policy) in roles where !policy.parentRoles.isEmpty { parents[scope, default: [:]][role] = policy.parentRoles }
+            }
+        }
+        self.roleParents = parents
+        self.derivedRoleCount = derivedRoleCount
+        self.compositeSlots = compositeSlots
+        self.policyKeys = policyKeys.sorted()
+        self.disabledPolicyKeys = disabledPolicyKeys.sorted()
+    }
+
+    /// An empty set: every check is denied with `NO_MATCH`.
+    public static let empty = PolicySet(resourcePolicies: [:], principalPolicies: [:], rolePolicies: [:], derivedRoleCount: 0,
+                                        compositeSlots: [], policyKeys: [], disabledPolicyKeys: [])
+
+    public var count: Int { policyKeys.count }
+
+    // MARK: Scope chains
+
+    /// The resource policies (and role-policy scopes) that apply, most specific scope first. Without
+    /// `lenient`, a policy must exist at exactly the requested scope.
+    func resourceChain(kind: String, version: String, scope: String, lenient: Bool) -> [(scope: String, policy: CompiledResourcePolicy?)] {
+        let policies = resourcePolicies[ResourcePolicyID(kind: PolicyNames.sanitize(kind), version: version)]
+        let roleScopes = rolePolicies[version]
+        if policies == nil && roleScopes == nil { return [] }
+        var chain: [(String, CompiledResourcePolicy?)] = []
+        for (i, candidate) in PolicyNames.scopeChain(scope).enumerated() {
+            let policy = policies?[candidate]
+            if policy != nil || roleScopes?[candidate] != nil {
+                chain.append((candidate, policy))
+            } else if i == 0 && !lenient {
+                return []
+            }
+        }
+        return chain
+    }
+
+    func principalChain(id: String, version: String, scope: String, lenient: Bool) -> [CompiledPrincipalPolicy] {
+        guard let policies = principalPolicies[PrincipalPolicyID(principal: id, version: version)] else { return [] }
+        var chain: [CompiledPrincipalPolicy] = []
+        for (i, candidate) in PolicyNames.scopeChain(scope).enumerated() {
+            if let policy = policies[candidate] {
+                chain.append(policy)
+            } else if i == 0 && !lenient {
+                return []
+            }
+        }
+        return chain
+    }
+
+    /// `[role] + parents` through role policies defined in `scope` (cycles ignored).
+    func roleSet(_ role: String, scope: String) -> [String] {
+        guard let parents = roleParents[scope] else { return [role] }
+        var result = [role]
+        var index = 0
+        while index < result.count {
+            for parent in parents[result[index]] ?? [] where !result.contains(parent) { result.append(parent) }
+            index += 1
+        }
+        return result
+    }
+}
+
+/// Rows a role policy contributes for one kind and action, computed once and cached.
+final class RolePolicyRows: Sendable {
+    private let cache = Mutex<[String: [PolicyRow]]>([:])
+
+    func rows(_ policy: CompiledRolePolicy, kind: String, action: String) -> [PolicyRow] {
+        let key = "\(kind)\u{0}\(action)"
+        if let cached = cache.withLock({ $0[key] }) { return cached }
+        var rows: [PolicyRow] = []
+        let forKind = policy.rules.filter { RowIndex.resourceMatches($0.resource, kind: kind) }
+        let matched = forKind.filter { rule in rule.allowActions.contains { $0.matches(action) } }
+        let denyAll = Glob("*")
+        if matched.isEmpty {
+            // Role policies list everything the role may do: anything else is denied.
+            rows.append(PolicyRow(action: denyAll, role: denyAll, effect: .deny, source: "\(policy.key)#", rolePolicyKey: policy.key))
+        }
+        for rule in matched {
+            if let condition = rule.condition {
+                // Allowed only when the condition holds: a DENY unless it does, with the outputs swapped.
+                let swapped = rule.output.map { CompiledOutput(ruleActivated: $0.conditionNotMet, conditionNotMet: $0.ruleActivated) }
+                rows.append(PolicyRow(action: denyAll, role: denyAll, effect: .deny, condition: .none([condition]), output: swapped,
+                                      source: rule.source, rolePolicyKey: policy.key))
+            } else if rule.output != nil {
+                rows.append(PolicyRow(action: denyAll, role: denyAll, effect: nil, output: rule.output, source: rule.source, rolePolicyKey: policy.key))
+            }
+        }
+        cache.withLock { cache in if cache.count < 4096 { cache[key] = rows } }
+        return rows
+    }
+}
