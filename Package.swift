@@ -64,6 +64,7 @@ let package = Package(
             name: "LintelCLI",
             dependencies: [
                 "Kernel",
+                "Policy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -94,6 +95,7 @@ let package = Package(
             name: "KernelTests",
             dependencies: [
                 "Kernel",
+                "Policy",
                 "FixturePlugins",
                 "lintel-fixture",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -18,3 +18,17 @@ typedef size_t (*lintel_curl_read_callback)(char *buffer, size_t size, size_t co
 static inline CURLcode lintel_curl_set_read_function(CURL *handle, lintel_curl_read_callback callback) {
     return curl_easy_setopt(handle, CURLOPT_READFUNCTION, callback);
 }
+
+typedef size_t (*lintel_curl_write_callback)(char *data, size_t size, size_t count, void *context);
+
+static inline CURLcode lintel_curl_set_write_function(CURL *handle, lintel_curl_write_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, callback);
+}
+
+static inline CURLcode lintel_curl_set_header_function(CURL *handle, lintel_curl_write_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, callback);
+}
+
+static inline CURLcode lintel_curl_get_response_code(CURL *handle, long *code) {
+    return curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, code);
+}

@@ -22,7 +22,7 @@ public final class Kernel: Sendable {
     let subscriptions: [EventSubscription]
     let schedules: [Schedule]
     let rateLimiter: RateLimiter
-    let authorizer: any Authorizer
+    public let authorization: AuthorizationService
     let logSink: LogSink
 
     /// Every route, Kernel's and plugins', in registration order.
@@ -30,7 +30,7 @@ public final class Kernel: Sendable {
 
     private init(configuration: SiteConfiguration, database: Database, services: ServiceRegistry, events: EventBus, jobs: JobQueue,
                  mail: MailService, logger: Logger, plugins: [any Plugin], routeSets: [Routes], subscriptions: [EventSubscription],
-                 schedules: [Schedule], rateLimiter: RateLimiter, authorizer: any Authorizer, logSink: LogSink) {
+                 schedules: [Schedule], rateLimiter: RateLimiter, authorization: AuthorizationService, logSink: LogSink) {
         self.configuration = configuration
         self.database = database
         self.services = services
@@ -43,7 +43,7 @@ public final class Kernel: Sendable {
         self.subscriptions = subscriptions
         self.schedules = schedules
         self.rateLimiter = rateLimiter
-        self.authorizer = authorizer
+        self.authorization = authorization
         self.logSink = logSink
     }
 
@@ -61,6 +61,8 @@ public final class Kernel: Sendable {
     public static func boot(_ configuration: SiteConfiguration, logSink: LogSink = .standardError) async throws -> Kernel {
         KernelMetrics.bootstrap()
         let logger = makeLogger(configuration.logging, sink: logSink)
+        // Policies first: a broken policy set stops the program before anything opens.
+        let authorization = try makeAuthorization(configuration, logger: logger)
         let database: Database
         do {
             database = try await Database.open(configuration.database, logger: logger)
@@ -78,6 +80,7 @@ public final class Kernel: Sendable {
             }
 
             let services = ServiceRegistry()
+            try services.register(authorization, as: AuthorizationService.self, by: "kernel")
             let events = EventBus(database: database)
             let jobs = JobQueue(database: database, settings: configuration.jobs)
             let mail = try MailService(transport: mailTransport(configuration.mail, logger: logger), from: configuration.mail.from,
@@ -115,7 +118,6 @@ public final class Kernel: Sendable {
                 throw KernelError.unknownScheduledJob(schedule: schedule.name, kind: schedule.kind, known: jobs.kinds.map(\.kind))
             }
 
-            let authorizer = services.resolve((any Authorizer).self) ?? DenyAllAuthorizer()
             var routeSets: [Routes] = []
             let kernelRoutes = KernelRoutes(configuration: configuration, database: database)
             routeSets.append(contentsOf: kernelRoutes.routeSets())
@@ -135,7 +137,7 @@ public final class Kernel: Sendable {
 
             let kernel = Kernel(configuration: configuration, database: database, services: services, events: events, jobs: jobs, mail: mail,
                                 logger: logger, plugins: started, routeSets: routeSets, subscriptions: subscriptions, schedules: schedules,
-                                rateLimiter: rateLimiter, authorizer: authorizer, logSink: logSink)
+                                rateLimiter: rateLimiter, authorization: authorization, logSink: logSink)
             kernelRoutes.attach(kernel)
             logger.info("kernel booted", metadata: [
                 "environment": .string(configuration.environmentName),
@@ -147,6 +149,28 @@ public final class Kernel: Sendable {
             for plugin in started.reversed() { await plugin.shutdown() }
             await database.close()
             throw error
+        }
+    }
+
+    /// The decision point `authorization { engine }` names: the embedded engine over the policy directory
+    /// (compiled now; any problem is a `KernelError.policiesInvalid`) or a remote Cerbos.
+    static func makeAuthorization(_ configuration: SiteConfiguration, logger: Logger) throws -> AuthorizationService {
+        let settings = configuration.authorization
+        var authLogger = logger
+        authLogger[metadataKey: "component"] = "authorization"
+        switch settings.engine {
+        case .embedded:
+            do {
+                let embedded = try EmbeddedAuthorizer(settings: settings, logger: authLogger)
+                authLogger.debug("policies loaded", metadata: ["directory": .string(settings.policies), "policies": .stringConvertible(embedded.engine.policies.count)])
+                return AuthorizationService(authorizer: embedded, engineName: "embedded", logger: authLogger, logDecisions: settings.logDecisions)
+            } catch {
+                throw KernelError.policiesInvalid(directory: settings.policies, error: error)
+            }
+        case .cerbos(let url):
+            if configuration.pdp.enabled { throw KernelError.pdpNeedsEmbeddedEngine }
+            return AuthorizationService(authorizer: CerbosAuthorizer(url: url, timeout: settings.timeout, cacheTTL: settings.cacheTTL, logger: authLogger),
+                                        engineName: "cerbos", logger: authLogger, logDecisions: settings.logDecisions)
         }
     }
 
@@ -187,6 +211,8 @@ public final class Kernel: Sendable {
 
     /// Every readiness check: the database's, then each plugin's.
     var healthChecks: [HealthCheck] {
-        [HealthCheck("database") { [database] in try await database.ping() }] + plugins.flatMap { $0.healthChecks() }
+        var checks = [HealthCheck("database") { [database] in try await database.ping() }]
+        if let cerbos = authorization.authorizer as? CerbosAuthorizer { checks.append(cerbos.healthCheck()) }
+        return checks + plugins.flatMap { $0.healthChecks() }
     }
 }

@@ -1,3 +1,5 @@
+import Policy
+
 /// Why the Kernel could not start (configuration errors are `ConfigError`s instead).
 public enum KernelError: Error, CustomStringConvertible {
     case pendingMigrations([Migrator.Status])
@@ -7,6 +9,8 @@ public enum KernelError: Error, CustomStringConvertible {
     case databaseUnavailable(any Error)
     case duplicateName(what: String, name: String)
     case unknownScheduledJob(schedule: String, kind: String, known: [String])
+    case policiesInvalid(directory: String, error: PolicyLoadError)
+    case pdpNeedsEmbeddedEngine
 
     public var description: String {
         switch self {
@@ -26,6 +30,13 @@ public enum KernelError: Error, CustomStringConvertible {
             return "two \(what)s are named '\(name)'"
         case .unknownScheduledJob(let schedule, let kind, let known):
             return "schedule '\(schedule)' enqueues '\(kind)', which no enabled plugin runs (known kinds: \(known.joined(separator: ", ")))"
+        case .policiesInvalid(let directory, let error):
+            let count = error.problems.count == 1 ? "1 problem" : "\(error.problems.count) problems"
+            return "the policies in '\(directory)' do not compile (\(count)):\n"
+                + error.problems.map { "  " + $0.description }.joined(separator: "\n")
+                + "\nRun `lintel policy check \(directory)` after fixing them."
+        case .pdpNeedsEmbeddedEngine:
+            return "the pdp listener serves the embedded engine, but authorization uses a remote Cerbos; point clients at Cerbos itself or use 'engine embedded'"
         }
     }
 }

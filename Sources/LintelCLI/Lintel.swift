@@ -24,12 +24,13 @@ struct Lintel: AsyncParsableCommand {
               lintel config check      validate site.conf
               lintel migrate           create or update the database
               lintel serve             run the API on the address in server { listen }
+              lintel policy test       compile policies/ and run its test suites
 
             Every command reads --config (default ./site.conf) and --environment (default $ENVIRONMENT,
             else development). Configuration errors exit with status 2.
             """,
         version: "lintel \(Kernel.version)",
-        subcommands: [Serve.self, Worker.self, Migrate.self, ConfigCommand.self, Plugins.self, Version.self]
+        subcommands: [Serve.self, Worker.self, Migrate.self, ConfigCommand.self, PolicyCommand.self, Plugins.self, Version.self]
     )
 }
 

@@ -15,7 +15,9 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     /// The client's IP (the peer, or from `X-Forwarded-For` behind a trusted proxy).
     public var clientAddress: String
     /// The Kernel's decision point, for `authorize`.
-    var authorizer: (any Authorizer)?
+    var authorization: AuthorizationService?
+    /// Set around an `.authenticated` route's handler: whether it obtained an allow.
+    var authorizationTrail: AuthorizationTrail?
     /// Largest body `decodeJSON` accepts (from `server { max_body_size }`).
     public var maxUploadSize: Int
     /// The TCP peer.

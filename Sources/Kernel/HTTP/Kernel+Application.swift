@@ -10,12 +10,13 @@ extension Kernel {
     public func makeApplication() -> Application<RouterResponder<AppRequestContext>> {
         let renderer = ProblemRenderer(debug: configuration.security.debug)
         let router = Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints])
-        router.add(middleware: RequestIDMiddleware(maxBodySize: configuration.server.maxBodySize.bytes, renderer: renderer, authorizer: authorizer))
+        router.add(middleware: RequestIDMiddleware(maxBodySize: configuration.server.maxBodySize.bytes, renderer: renderer, authorization: authorization))
         router.add(middleware: AccessLogMiddleware(accessLog: configuration.logging.accessLog, renderer: renderer))
         router.add(middleware: SecurityHeadersMiddleware(cors: configuration.cors, security: configuration.security,
                                                          allowedHosts: configuration.server.allowedHosts, renderer: renderer))
         router.add(middleware: AnonymousRateLimitMiddleware(limiter: rateLimiter))
-        router.add(middleware: AuthenticationMiddleware(authenticators: plugins.flatMap { $0.authenticators() }))
+        router.add(middleware: AuthenticationMiddleware(authenticators: plugins.flatMap { $0.authenticators() },
+                                                         enricher: services.resolve((any PrincipalEnricher).self)))
         router.add(middleware: PrincipalRateLimitMiddleware(limiter: rateLimiter))
         for set in routeSets {
             router.addRoutes(set.collection, atPath: RouterPath(set.prefix))
@@ -26,6 +27,13 @@ extension Kernel {
         let logger = self.logger
         var services: [any Service] = plugins.flatMap { $0.services() }
         if configuration.jobs.workers { services += backgroundServices() }
+        if let embedded = authorization.authorizer as? EmbeddedAuthorizer {
+            services.append(PolicyWatcher(engine: embedded.engine, directory: embedded.directory,
+                                          interval: configuration.authorization.watch, logger: authorization.logger))
+            if configuration.pdp.enabled {
+                services.append(PDPServer(engine: embedded.engine, settings: configuration.pdp, logger: logger).application())
+            }
+        }
         return Application(
             router: router,
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: nil),

@@ -49,8 +49,10 @@ public enum OpenAPIDocument {
         func problem(_ status: Int, _ description: String) {
             if responses[String(status)] == nil { responses[String(status)] = problemResponse(description) }
         }
-        if op.access == .authenticated {
+        if op.access != .public {
             problem(401, "Missing, invalid or expired credentials.")
+        }
+        if op.access == .authenticated {
             problem(403, "The policy denies this action.")
         }
         if op.requestBody != nil {

@@ -2,8 +2,13 @@
 public enum RouteAccess: Sendable, Equatable {
     /// Anyone; the route is explicitly marked public.
     case `public`
-    /// An authenticated principal; the handler then authorizes the action with the policy engine.
+    /// An authenticated principal, and the handler must obtain an allow from the policy engine through
+    /// `context.authorize` before answering: a handler that returns without one answers 403 instead
+    /// (deny by default).
     case authenticated
+    /// Any authenticated principal, with no policy decision: for routes that only touch the caller's own
+    /// session or profile (`/auth/me`, `/auth/logout`).
+    case signedIn
 }
 
 /// What a route does, for its access rule and its entry in the OpenAPI document.

@@ -32,11 +32,26 @@ public final class Routes: @unchecked Sendable {
         let full = Self.normalize(prefix + relative)
         entries.append(RouteEntry(owner: owner, method: method, path: full.isEmpty ? "/" : full, operation: operation))
         let access = operation.access
+        let routeName = "\(method.rawValue) \(full.isEmpty ? "/" : full)"
         collection.on(RouterPath(relative.isEmpty ? "/" : relative), method: method, use: { request, context -> Response in
-            if access == .authenticated, context.principal == nil {
-                throw Problem.unauthorized()
+            switch access {
+            case .public:
+                return try await handler(request, context).response(from: request, context: context)
+            case .signedIn:
+                guard context.principal != nil else { throw Problem.unauthorized() }
+                return try await handler(request, context).response(from: request, context: context)
+            case .authenticated:
+                guard context.principal != nil else { throw Problem.unauthorized() }
+                var context = context
+                let trail = AuthorizationTrail()
+                context.authorizationTrail = trail
+                let response = try await handler(request, context).response(from: request, context: context)
+                guard trail.sawAllow else {
+                    context.logger.error("route answered without an authorization decision; denied", metadata: ["route": .string(routeName)])
+                    throw Problem.forbidden()
+                }
+                return response
             }
-            return try await handler(request, context).response(from: request, context: context)
         })
         return self
     }

@@ -19,19 +19,19 @@ struct AdminJobRoutes: Sendable {
         routes.get("/dead", Operation("List dead-lettered jobs", tags: ["jobs"], access: .authenticated,
                                       query: [.init("queue", "Only this queue."), .init("limit", "Page size (1–200)."), .init("cursor", "From `next`.")],
                                       responses: [200: .init("A page of jobs.", schema: pageSchema(job))])) { [jobs] request, context in
-            try await context.authorize("manage", on: ResourceRef(kind: "job"))
+            try await context.authorize("list", on: ResourceRef(kind: "job"))
             let page = try PageRequest(request)
             let (items, count) = try await jobs.deadLetters(page, queue: request.uri.queryParameters["queue"].map(String.init))
             return Page(results: items, count: count, next: page.next(for: request, pageCount: items.count, lastKey: items.last.map { [$0.id.uuidString] }))
         }
         routes.get("/{id}", Operation("Get a job", tags: ["jobs"], access: .authenticated, responses: [200: .init("The job.", schema: job)])) { [jobs] _, context in
-            try await context.authorize("manage", on: ResourceRef(kind: "job"))
+            try await context.authorize("read", on: ResourceRef(kind: "job", id: context.parameters.get("id") ?? "*", concealsExistence: false))
             guard let record = try await jobs.record(try Self.id(context)) else { throw Problem.notFound("No job has this id.") }
             return record
         }
         routes.post("/{id}/retry", Operation("Retry a dead job", tags: ["jobs"], access: .authenticated,
                                              responses: [200: .init("The job, queued again.", schema: job)])) { [jobs] _, context in
-            try await context.authorize("manage", on: ResourceRef(kind: "job"))
+            try await context.authorize("manage", on: ResourceRef(kind: "job", id: context.parameters.get("id") ?? "*", concealsExistence: false))
             let id = try Self.id(context)
             guard let record = try await jobs.retry(id) else { throw try await Self.notDead(id, jobs) }
             return record
@@ -45,7 +45,7 @@ struct AdminJobRoutes: Sendable {
         }
         routes.delete("/{id}", Operation("Discard a dead job", tags: ["jobs"], access: .authenticated,
                                          responses: [204: .init("Discarded.")])) { [jobs] _, context in
-            try await context.authorize("manage", on: ResourceRef(kind: "job"))
+            try await context.authorize("manage", on: ResourceRef(kind: "job", id: context.parameters.get("id") ?? "*", concealsExistence: false))
             let id = try Self.id(context)
             guard try await jobs.discard(id) else { throw try await Self.notDead(id, jobs) }
             return Response(status: .noContent)

@@ -26,11 +26,6 @@ public struct SMTPMailer: Mailer {
         }
     }
 
-    private static let initialized: Bool = {
-        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
-        return true
-    }()
-
     private final class Upload {
         let bytes: [UInt8]
         var offset = 0
@@ -38,7 +33,7 @@ public struct SMTPMailer: Mailer {
     }
 
     private static func send(text: String, from: String, to: [String], settings: MailSettings.SMTP) throws {
-        _ = initialized
+        _ = Curl.initialized
         guard let handle = curl_easy_init() else { throw Failure(description: "libcurl could not start a session") }
         defer { curl_easy_cleanup(handle) }
         var recipients: UnsafeMutablePointer<curl_slist>?

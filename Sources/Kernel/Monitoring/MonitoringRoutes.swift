@@ -44,12 +44,12 @@ struct MonitoringRoutes: Sendable {
         }
         routes.get("/overview", Operation("System overview", description: "Version, uptime, plugins, database, queues. Platform admins only.",
                                           tags: ["monitoring"], access: .authenticated, responses: [200: .init("Overview.", schema: ["type": "object"])])) { _, context in
-            try await context.authorize("read", on: ResourceRef(kind: "monitoring", id: "overview"))
+            try await context.authorize("read", on: ResourceRef(kind: "monitoring", id: "overview", concealsExistence: false))
             return try await overview()
         }
         routes.get("/server", Operation("Server figures", description: "Process and host figures. Platform admins only.",
                                         tags: ["monitoring"], access: .authenticated, responses: [200: .init("Server.", schema: ["type": "object"])])) { _, context in
-            try await context.authorize("read", on: ResourceRef(kind: "monitoring", id: "server"))
+            try await context.authorize("read", on: ResourceRef(kind: "monitoring", id: "server", concealsExistence: false))
             return server()
         }
         return routes

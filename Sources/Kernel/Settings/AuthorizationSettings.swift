@@ -82,6 +82,13 @@ public struct PDPSettings: BlockSettings {
     public var maxResources: Int
     public var maxActions: Int
 
+    public init(listen: HostPort = HostPort(host: "127.0.0.1", port: 3592), maxResources: Int = 50, maxActions: Int = 50) {
+        self.enabled = true
+        self.listen = listen
+        self.maxResources = maxResources
+        self.maxActions = maxActions
+    }
+
     public init(from reader: SettingsReader) {
         enabled = reader.value("enabled", default: reader.isSet("listen"), doc: "Serve the check API (on when 'listen' is given).")
         listen = reader.value("listen", default: HostPort(host: "127.0.0.1", port: 3592), doc: "Address of the check API; keep it internal.")

@@ -8,8 +8,8 @@ import Testing
 
 @Suite("jobs: queue, retries, dead letters, leases")
 struct JobQueueTests {
-    static let fast = "jobs {\n    backoff_base 10ms\n    backoff_max 20ms\n    poll_interval 100ms\n}\nplugin test.notes { }\nplugin test.allow { }\n"
-    static let plugins: [any Plugin.Type] = [NotesPlugin.self, AllowAdminsPlugin.self]
+    static let fast = "jobs {\n    backoff_base 10ms\n    backoff_max 20ms\n    poll_interval 100ms\n}\nplugin test.notes { }\nplugin test.roles { }\n"
+    static let plugins: [any Plugin.Type] = [NotesPlugin.self, RoleTokensPlugin.self]
 
     @Test func anEnqueuedJobRunsOnceAndIsRecordedAsSucceeded() async throws {
         try await TestSite.withKernel(Self.fast, plugins: Self.plugins) { kernel, _ in
@@ -48,7 +48,7 @@ struct JobQueueTests {
             #expect(record.history.allSatisfy { $0.error == "this job always fails" && $0.worker != nil })
             #expect(record.lastError == "this job always fails")
 
-            let admin: HTTPFields = [.authorization: "Bearer role_admin_ada"]
+            let admin: HTTPFields = [.authorization: "Bearer role_platform_admin_ada"]
             let list = try await client.execute(uri: "/api/v1/admin/jobs/dead", method: .get, headers: admin)
             #expect(list.status == .ok)
             #expect(list.json["count"] == 1)
@@ -74,7 +74,7 @@ struct JobQueueTests {
             let ids = try await [kernel.jobs.enqueue("test.fail"), kernel.jobs.enqueue("test.fail")].compactMap { $0 }
             try await eventually("both are dead") { try await kernel.count("SELECT COUNT(*) AS n FROM lintel_jobs WHERE state = 'dead'") == 2 }
             let response = try await client.execute(uri: "/api/v1/admin/jobs/retry", method: .post,
-                                                    headers: [.authorization: "Bearer role_admin_ada", .contentType: "application/json"],
+                                                    headers: [.authorization: "Bearer role_platform_admin_ada", .contentType: "application/json"],
                                                     body: ByteBuffer(string: "{}"))
             #expect(response.json == ["retried": 2])
             for id in ids {

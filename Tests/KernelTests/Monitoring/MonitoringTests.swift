@@ -7,8 +7,8 @@ import Testing
 
 @Suite("metrics and monitoring")
 struct MonitoringTests {
-    static let conf = "jobs { poll_interval 100ms }\nplugin test.notes { }\nplugin test.allow { }\n"
-    static let plugins: [any Plugin.Type] = [NotesPlugin.self, AllowAdminsPlugin.self]
+    static let conf = "jobs { poll_interval 100ms }\nplugin test.notes { }\nplugin test.roles { }\n"
+    static let plugins: [any Plugin.Type] = [NotesPlugin.self, RoleTokensPlugin.self]
 
     /// Parses Prometheus text with the reference Python parser (prometheus_client) and returns family names.
     func parsePrometheus(_ text: String) throws -> [String] {
@@ -83,13 +83,13 @@ struct MonitoringTests {
                 #expect(try await client.execute(uri: path, method: .get).status == .unauthorized)
                 let user = try await client.execute(uri: path, method: .get, headers: [.authorization: "Bearer role_user_bob"])
                 #expect(user.status == .forbidden)
-                let admin = try await client.execute(uri: path, method: .get, headers: [.authorization: "Bearer role_admin_ada"])
+                let admin = try await client.execute(uri: path, method: .get, headers: [.authorization: "Bearer role_platform_admin_ada"])
                 #expect(admin.status == .ok)
             }
-            let overview = try await client.execute(uri: "/api/v1/monitoring/overview", method: .get, headers: [.authorization: "Bearer role_admin_ada"]).json
+            let overview = try await client.execute(uri: "/api/v1/monitoring/overview", method: .get, headers: [.authorization: "Bearer role_platform_admin_ada"]).json
             #expect(overview["version"] == .string(Kernel.version))
-            #expect(overview["plugins"] == ["test.notes", "test.allow"])
-            let server = try await client.execute(uri: "/api/v1/monitoring/server", method: .get, headers: [.authorization: "Bearer role_admin_ada"]).json
+            #expect(overview["plugins"] == ["test.notes", "test.roles"])
+            let server = try await client.execute(uri: "/api/v1/monitoring/server", method: .get, headers: [.authorization: "Bearer role_platform_admin_ada"]).json
             #expect((server["process"]?["resident_memory_bytes"].flatMap { if case .int(let n) = $0 { n } else { nil } } ?? 0) > 0)
             #expect((server["host"]?["cpus"].flatMap { if case .int(let n) = $0 { n } else { nil } } ?? 0) > 0)
         }

@@ -4,32 +4,24 @@ import Kernel
 import SQLKit
 import Synchronization
 
-/// `test.allow`: an authorizer that allows principals with the role `admin` everything (stands in for the
-/// policy engine in tests of the Kernel's own admin endpoints).
-struct AllowAdminsPlugin: Plugin {
-    static let id: PluginID = "test.allow"
-    static let summary = "Allows principals with role admin (test plugin)."
+/// `test.roles`: accepts `Authorization: Bearer role_<role>_<user>` (`role_platform_admin_ada` is user
+/// `ada` with platform role `platform_admin`), so tests reach the Kernel's admin endpoints through the
+/// real policies.
+struct RoleTokensPlugin: Plugin {
+    static let id: PluginID = "test.roles"
+    static let summary = "Accepts role_<role>_<user> bearer tokens (test plugin)."
 
-    struct AdminsOnly: Authorizer {
-        func isAllowed(_ principal: Principal, action: String, on resource: ResourceRef) async throws -> Bool {
-            principal.roles.contains("admin")
-        }
-    }
-
-    init(settings: NoSettings, context: PluginContext) async throws {
-        try context.services.register(AdminsOnly() as any Authorizer, as: (any Authorizer).self, by: Self.id.rawValue)
-    }
+    init(settings: NoSettings, context: PluginContext) async throws {}
 
     func authenticators() -> [any Authenticator] { [RoleTokenAuthenticator()] }
 
-    /// `Bearer role_<role>_<user>`.
     struct RoleTokenAuthenticator: Authenticator {
         let name = "test.role"
         func authenticate(_ request: RequestHead, context: AppRequestContext) async throws -> Principal? {
             guard let header = request.headers[.authorization], header.hasPrefix("Bearer role_") else { return nil }
-            let parts = header.dropFirst("Bearer role_".count).split(separator: "_", maxSplits: 1)
-            guard parts.count == 2 else { throw Problem.unauthorized("Malformed test token.") }
-            return Principal(id: String(parts[1]), roles: [String(parts[0])], authenticator: name)
+            var parts = header.dropFirst("Bearer role_".count).split(separator: "_").map(String.init)
+            guard parts.count >= 2, let user = parts.popLast() else { throw Problem.unauthorized("Malformed test token.") }
+            return Principal(id: user, roles: [parts.joined(separator: "_")], authenticator: name)
         }
     }
 }

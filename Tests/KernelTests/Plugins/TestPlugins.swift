@@ -88,7 +88,7 @@ struct GreeterPlugin: Plugin {
             let message = Message(message: Array(repeating: greeter.greet(body.name), count: body.repeatCount).joined(separator: " "))
             return EditedResponse(status: .created, response: message)
         }
-        routes.get("/private", Operation("Greet the caller", tags: ["greeter"], access: .authenticated,
+        routes.get("/private", Operation("Greet the caller", tags: ["greeter"], access: .signedIn,
                                          responses: [200: .init("A greeting.", schema: Operation.ref("Greeting"))])) { _, context in
             Message(message: greeter.greet(context.principal?.id ?? "nobody"))
         }

@@ -38,7 +38,9 @@ enum TestSite {
         let scratch = try await ScratchDatabase.make()
         // Tests send many anonymous requests from one address: limits are off unless a test sets them.
         let limits = conf.contains("rate_limit") ? "" : "rate_limit { enabled off }\n"
-        let configuration = try load("database \(scratch.url) { auto_migrate on }\n" + limits + conf, variables: variables, plugins: plugins)
+        // The repository's policies, wherever the tests run from.
+        let policies = conf.contains("authorization") ? "" : "authorization { policies \"\(Repository.root)/policies\" }\n"
+        let configuration = try load("database \(scratch.url) { auto_migrate on }\n" + limits + policies + conf, variables: variables, plugins: plugins)
         let kernel = try await Kernel.boot(configuration, logSink: logs)
         do {
             let result = try await kernel.makeApplication().test(.router) { client in try await body(kernel, client) }

@@ -8,14 +8,14 @@ struct RequestIDMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let maxBodySize: Int
     let renderer: ProblemRenderer
-    let authorizer: any Authorizer
+    let authorization: AuthorizationService
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let id = request.headers[.requestID].flatMap { Self.isWellFormed($0) ? $0 : nil } ?? UUID.v7().lowercasedString
         context.requestID = id
         context.maxUploadSize = maxBodySize
-        context.authorizer = authorizer
+        context.authorization = authorization
         context.logger[metadataKey: "request_id"] = .string(id)
         context.logger[metadataKey: "hb.request.id"] = nil
         var response: Response

@@ -1,0 +1,61 @@
+import Foundation
+import Logging
+import Metrics
+
+/// The Kernel's decision point as handlers reach it: the configured `Authorizer`, the decision log and
+/// the decision metrics (`lintel_authorization_decisions_total{kind,effect}`,
+/// `lintel_authorization_duration_seconds{engine}`).
+public final class AuthorizationService: Sendable {
+    public let authorizer: any Authorizer
+    public let decisions: DecisionLog
+    let engineName: String
+    let logger: Logger
+    let logDecisions: Bool
+    private let timer: Metrics.Timer
+
+    public init(authorizer: any Authorizer, engineName: String, decisions: DecisionLog = DecisionLog(), logger: Logger, logDecisions: Bool = false) {
+        self.authorizer = authorizer
+        self.engineName = engineName
+        self.decisions = decisions
+        self.logger = logger
+        self.logDecisions = logDecisions
+        self.timer = Metrics.Timer(label: "lintel_authorization_duration_seconds", dimensions: [("engine", engineName)], preferredDisplayUnit: .seconds)
+    }
+
+    /// Decides `actions` for `principal` on `resource`. The first `recorded` actions (all by default) go to
+    /// the decision log and the metrics; later ones are the Kernel's own probes (the `read` check behind a
+    /// 404).
+    public func decide(_ principal: PolicyPrincipal, actions: [String], on resource: ResourceRef, requestID: String = "",
+                       recorded: Int? = nil) async -> [AuthorizationDecision] {
+        let start = ContinuousClock.now
+        var answers = await authorizer.decide(principal, actions: actions, on: resource)
+        let elapsed = ContinuousClock.now - start
+        // Fail closed: an authorizer that answers the wrong actions denies the missing ones.
+        if answers.count != actions.count || zip(answers, actions).contains(where: { $0.action != $1 }) {
+            let byAction = Dictionary(answers.map { ($0.action, $0) }, uniquingKeysWith: { first, _ in first })
+            answers = actions.map { byAction[$0] ?? AuthorizationDecision(action: $0, allowed: false, policy: "NO_DECISION") }
+        }
+        timer.recordNanoseconds(Int64(elapsed.components.seconds) * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        let micros = Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12
+        let logged = answers.prefix(recorded ?? answers.count)
+        let emit = decisions.hasSubscribers
+        for decision in logged {
+            Counter(label: "lintel_authorization_decisions_total",
+                    dimensions: [("kind", resource.kind), ("effect", decision.allowed ? "allow" : "deny")]).increment()
+            guard emit || logDecisions else { continue }
+            let record = DecisionRecord(time: Date(), requestID: requestID, principalID: principal.id, roles: principal.roles,
+                                        resourceKind: resource.kind, resourceID: resource.id, action: decision.action, allowed: decision.allowed,
+                                        policy: decision.policy, scope: decision.scope, durationMicros: micros)
+            if emit { decisions.emit(record) }
+            if logDecisions {
+                logger.info("authorization decision", metadata: [
+                    "request_id": .string(requestID), "principal": .string(principal.id), "roles": .array(principal.roles.map { .string($0) }),
+                    "resource_kind": .string(resource.kind), "resource_id": .string(resource.id), "action": .string(decision.action),
+                    "effect": .string(record.effect), "policy": .string(decision.policy), "scope": .string(decision.scope),
+                    "duration_us": .string(String(format: "%.1f", micros)),
+                ])
+            }
+        }
+        return answers
+    }
+}

@@ -1,0 +1,53 @@
+import CEL
+import Foundation
+import Logging
+import Policy
+
+/// The embedded decision point: Lintel's Cerbos-compatible engine over the `policies` directory.
+public final class EmbeddedAuthorizer: Authorizer {
+    public let engine: PolicyEngine
+    public let directory: String
+    let logger: Logger
+
+    /// Compiles every policy in `settings.policies`; throws every problem found (the Kernel refuses to
+    /// start on a broken policy set).
+    public init(settings: AuthorizationSettings, logger: Logger) throws(PolicyLoadError) {
+        directory = settings.policies
+        self.logger = logger
+        engine = PolicyEngine(policies: try PolicyLoader.load(directory: settings.policies), options: Self.options(settings))
+    }
+
+    static func options(_ settings: AuthorizationSettings) -> CheckOptions {
+        var options = CheckOptions()
+        options.defaultPolicyVersion = settings.defaultPolicyVersion
+        options.defaultScope = settings.defaultScope
+        options.lenientScopeSearch = settings.lenientScopeSearch
+        options.strictEvaluation = settings.strictEvaluation
+        options.schemaEnforcement = switch settings.schemaEnforcement {
+        case .none: .none
+        case .warn: .warn
+        case .reject: .reject
+        }
+        var globals = CELMap()
+        for (name, value) in settings.globals { globals[.string(name)] = .string(value) }
+        options.globals = globals
+        return options
+    }
+
+    public func decide(_ principal: PolicyPrincipal, actions: [String], on resource: ResourceRef) async -> [AuthorizationDecision] {
+        let result = engine.check(principal: principal.checkPrincipal, resource: resource.checkResource, actions: actions)
+        if !result.validationErrors.isEmpty {
+            logger.warning("attributes do not match the policy schema", metadata: [
+                "principal": .string(principal.id), "resource_kind": .string(resource.kind), "resource_id": .string(resource.id),
+                "errors": .array(result.validationErrors.map { .string("\($0.source.rawValue) \($0.path): \($0.message)") }),
+            ])
+        }
+        if !result.evaluationErrors.isEmpty {
+            logger.warning("policy conditions failed to evaluate and counted as not met", metadata: [
+                "principal": .string(principal.id), "resource_kind": .string(resource.kind), "resource_id": .string(resource.id),
+                "errors": .array(result.evaluationErrors.map { .string($0) }),
+            ])
+        }
+        return result.actions.map { AuthorizationDecision(action: $0.action, allowed: $0.effect == .allow, policy: $0.policy, scope: $0.scope) }
+    }
+}
