@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 SWIFT_TEST_FLAGS ?= --parallel
 
-.PHONY: run test test-sqlite test-postgres build bench clean help
+.PHONY: run test test-policies test-sqlite test-postgres build bench clean help
 
 help:
 	@echo "make run     build and serve site.conf on http://127.0.0.1:8000 (SQLite, nothing else needed)"
@@ -22,8 +22,14 @@ test:
 	@scripts/install-deps.sh test
 	@scripts/test-tools.sh
 	$(SWIFT) build --build-tests
+	$(MAKE) test-policies
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
+
+test-policies:
+	@echo "== policy test suites (policies/tests)"
+	.build/debug/lintel policy check policies
+	.build/debug/lintel policy test policies
 
 test-sqlite:
 	@echo "== test suite on SQLite"

@@ -76,6 +76,8 @@ let package = Package(
             name: "lintel-bench",
             dependencies: [
                 "Kernel",
+                "Policy",
+                "CEL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -9,6 +9,7 @@ import ServiceLifecycle
 // In-process benchmarks for `make bench`:
 //   lintel-bench jobs DATABASE_URL COUNT    enqueue COUNT no-op jobs, report enqueue→done throughput
 //   lintel-bench bare-http PORT             /healthz on Hummingbird without the Kernel's phases (the bare ceiling)
+//   lintel-bench policy POLICY_DIR COUNT    the embedded decision point: COUNT checks, median and p99 per check
 
 /// A plugin with one job kind that does nothing, so the figure is the queue's own cost.
 struct BenchPlugin: Plugin {
@@ -78,7 +79,9 @@ case "jobs" where arguments.count == 4:
     try await benchmarkJobs(database: arguments[2], count: Int(arguments[3]) ?? 10_000)
 case "bare-http" where arguments.count == 3:
     try await bareHTTP(port: Int(arguments[2]) ?? 8200)
+case "policy" where arguments.count == 4:
+    try PolicyBenchmark.run(repositoryPolicies: arguments[2], iterations: Int(arguments[3]) ?? 200_000)
 default:
-    FileHandle.standardError.write(Data("usage: lintel-bench jobs DATABASE_URL COUNT | bare-http PORT\n".utf8))
+    FileHandle.standardError.write(Data("usage: lintel-bench jobs DATABASE_URL COUNT | bare-http PORT | policy POLICY_DIR COUNT\n".utf8))
     exit(64)
 }
