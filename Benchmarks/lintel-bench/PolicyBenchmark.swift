@@ -68,10 +68,10 @@ enum PolicyBenchmark {
         ]
     }
 
-    static func run(repositoryPolicies: String, iterations: Int) throws {
+    static func run(repositoryPolicies: String, iterations: Int, only: String? = nil) throws {
         let options = CheckOptions()
         let now = CELTimestamp(Date())
-        for item in try cases(repositoryPolicies: repositoryPolicies) {
+        for item in try cases(repositoryPolicies: repositoryPolicies) where only.map({ item.name.hasPrefix($0) }) ?? true {
             var effects = ""
             for _ in 0..<20_000 {
                 let result = item.policies.check(principal: item.principal, resource: item.resource, actions: item.actions, options: options, now: now)

@@ -79,8 +79,8 @@ case "jobs" where arguments.count == 4:
     try await benchmarkJobs(database: arguments[2], count: Int(arguments[3]) ?? 10_000)
 case "bare-http" where arguments.count == 3:
     try await bareHTTP(port: Int(arguments[2]) ?? 8200)
-case "policy" where arguments.count == 4:
-    try PolicyBenchmark.run(repositoryPolicies: arguments[2], iterations: Int(arguments[3]) ?? 200_000)
+case "policy" where arguments.count == 4 || arguments.count == 5:
+    try PolicyBenchmark.run(repositoryPolicies: arguments[2], iterations: Int(arguments[3]) ?? 200_000, only: arguments.count == 5 ? arguments[4] : nil)
 default:
     FileHandle.standardError.write(Data("usage: lintel-bench jobs DATABASE_URL COUNT | bare-http PORT | policy POLICY_DIR COUNT\n".utf8))
     exit(64)

@@ -14,30 +14,53 @@ struct CompiledOutput: Sendable {
     var conditionNotMet: CELProgram?
 }
 
+// The compiled forms are immutable classes: a check passes them around by reference, one retain each.
+
 /// A derived role as a resource policy uses it.
-struct CompiledDerivedRole: Sendable {
-    var name: String
+final class CompiledDerivedRole: Sendable {
+    let name: String
     /// Index into the per-check cache of derived-role results.
-    var index: Int
-    var parentRoles: [Glob]
-    var parentsAnyRole: Bool
-    var condition: CompiledCondition?
+    let index: Int
+    let parentRoles: [Glob]
+    let parentsAnyRole: Bool
+    let condition: CompiledCondition?
+
+    init(name: String, index: Int, parentRoles: [Glob], parentsAnyRole: Bool, condition: CompiledCondition?) {
+        self.name = name
+        self.index = index
+        self.parentRoles = parentRoles
+        self.parentsAnyRole = parentsAnyRole
+        self.condition = condition
+    }
 }
 
 /// One row of the rule table: a rule for one action pattern and one role pattern.
-struct PolicyRow: Sendable {
-    var action: Glob
-    var role: Glob
-    var effect: Effect?
-    var condition: CompiledCondition?
-    var derivedRole: CompiledDerivedRole?
-    var output: CompiledOutput?
+final class PolicyRow: Sendable {
+    let action: Glob
+    let role: Glob
+    let effect: Effect?
+    let condition: CompiledCondition?
+    let derivedRole: CompiledDerivedRole?
+    let output: CompiledOutput?
     /// `<policy key>#<rule name>`: the source of outputs.
-    var source: String
+    let source: String
     /// Set on the rows synthesised from role policies: the role policy's key.
-    var rolePolicyKey: String?
+    let rolePolicyKey: String?
     /// Principal-policy rows: the resource pattern.
-    var resource: Glob?
+    let resource: Glob?
+
+    init(action: Glob, role: Glob, effect: Effect?, condition: CompiledCondition? = nil, derivedRole: CompiledDerivedRole? = nil,
+         output: CompiledOutput? = nil, source: String, rolePolicyKey: String? = nil, resource: Glob? = nil) {
+        self.action = action
+        self.role = role
+        self.effect = effect
+        self.condition = condition
+        self.derivedRole = derivedRole
+        self.output = output
+        self.source = source
+        self.rolePolicyKey = rolePolicyKey
+        self.resource = resource
+    }
 }
 
 /// Rows by action, computed once per distinct action and kept (up to a bound).
@@ -46,10 +69,23 @@ final class RowIndex: Sendable {
     private let cache = Mutex<[String: [Int]]>([:])
     private static let cacheLimit = 4096
 
-    init(rows: [PolicyRow]) { self.rows = rows }
+    /// For every action some row names literally: the rows that apply to it (literal and pattern rows),
+    /// found without a lock. Other actions go through the cache.
+    private let literal: [String: [Int]]
+
+    init(rows: [PolicyRow]) {
+        self.rows = rows
+        var literal: [String: [Int]] = [:]
+        for row in rows where row.action.isLiteral && literal[row.action.pattern] == nil {
+            let action = row.action.pattern
+            literal[action] = rows.indices.filter { rows[$0].action.matches(action) }
+        }
+        self.literal = literal
+    }
 
     /// Indices of the rows whose action (and, for principal rows, resource) pattern matches.
     func matching(action: String, kind: String? = nil) -> [Int] {
+        if kind == nil, let rows = literal[action] { return rows }
         let key = kind.map { "\($0)\u{0}\(action)" } ?? action
         if let cached = cache.withLock({ $0[key] }) { return cached }
         var result: [Int] = []
@@ -82,22 +118,38 @@ struct CompiledSchemaReference: Sendable {
 }
 
 /// A resource policy for one kind, version and scope.
-struct CompiledResourcePolicy: Sendable {
-    var key: String
-    var scope: String
-    var scopePermissions: ScopePermissions
-    var index: RowIndex
+final class CompiledResourcePolicy: Sendable {
+    let key: String
+    let scope: String
+    let scopePermissions: ScopePermissions
+    let index: RowIndex
     /// The derived roles its rules reference, for `effectiveDerivedRoles`.
-    var derivedRoles: [CompiledDerivedRole]
-    var schemas: CompiledSchemas?
+    let derivedRoles: [CompiledDerivedRole]
+    let schemas: CompiledSchemas?
+
+    init(key: String, scope: String, scopePermissions: ScopePermissions, index: RowIndex, derivedRoles: [CompiledDerivedRole], schemas: CompiledSchemas?) {
+        self.key = key
+        self.scope = scope
+        self.scopePermissions = scopePermissions
+        self.index = index
+        self.derivedRoles = derivedRoles
+        self.schemas = schemas
+    }
 }
 
 /// A principal policy for one principal id, version and scope.
-struct CompiledPrincipalPolicy: Sendable {
-    var key: String
-    var scope: String
-    var scopePermissions: ScopePermissions
-    var index: RowIndex
+final class CompiledPrincipalPolicy: Sendable {
+    let key: String
+    let scope: String
+    let scopePermissions: ScopePermissions
+    let index: RowIndex
+
+    init(key: String, scope: String, scopePermissions: ScopePermissions, index: RowIndex) {
+        self.key = key
+        self.scope = scope
+        self.scopePermissions = scopePermissions
+        self.index = index
+    }
 }
 
 struct CompiledRoleRule: Sendable {

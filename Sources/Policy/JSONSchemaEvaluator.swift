@@ -215,18 +215,4 @@ struct SchemaEvaluator {
 }
 
 /// A string in single quotes, as santhosh-tekuri/jsonschema quotes names and values in its messages.
-private func quote(_ s: String) -> String {
-    var out = "'"
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "'": out += "\\'"
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "'"
-}
+private func quote(_ s: String) -> String { PolicyJSON.quoted(s, quote: "'") }

@@ -122,21 +122,7 @@ indirect enum SchemaJSON: Sendable {
         }
     }
 
-    static func quotedJSON(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func quotedJSON(_ s: String) -> String { PolicyJSON.quoted(s) }
 }
 
 struct JSONObject: Sendable {

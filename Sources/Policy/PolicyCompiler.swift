@@ -10,7 +10,8 @@ final class PolicyCompiler {
     private let schemas: [String: String]
     private var compiledDerivedRoles: [String: [String: CompiledDerivedRole]] = [:]
     private var derivedRoleCount = 0
-    private var compositeSlots: Set<Int> = []
+    /// Every CEL slot some expression (condition, output or variable) reads.
+    var usedSlots: Set<Int> = []
     private var schemaCache: [String: (JSONSchema?, String?)] = [:]
 
     init(documents: [PolicyDocument], schemas: [String: String]) {
@@ -80,7 +81,7 @@ final class PolicyCompiler {
             }
         }
         return PolicySet(resourcePolicies: resources, principalPolicies: principals, rolePolicies: roles,
-                         derivedRoleCount: derivedRoleCount, compositeSlots: compositeSlots,
+                         derivedRoleCount: derivedRoleCount, usedSlots: usedSlots,
                          policyKeys: documents.map(\.key), disabledPolicyKeys: disabledKeys)
     }
 
@@ -190,7 +191,7 @@ final class PolicyCompiler {
     private func program(_ expression: Located<String>, scope: PolicyScope, file: String) -> CELProgram? {
         do {
             let program = try PolicyEnvironment.environment.compile(expression.value, namespaces: scope.namespaces)
-            compositeSlots.formUnion(program.usedSlots.intersection(PolicyEnvironment.Slot.composite))
+            usedSlots.formUnion(program.usedSlots)
             return program
         } catch {
             let message = error.message.hasPrefix("undefined variable") || error.message.hasPrefix("undefined constant")

@@ -7,7 +7,7 @@ extension PolicySet {
     public func check(principal: CheckPrincipal, resource: CheckResource, actions: [String], auxData: CELMap? = nil,
                       options: CheckOptions = CheckOptions(), now: CELTimestamp) -> CheckResult {
         var evaluator = Evaluator(set: self, principal: principal, resource: resource, auxData: auxData, options: options, now: now)
-        return evaluator.run(actions)
+        return evaluator.run(actions, principal: principal, resource: resource, options: options)
     }
 }
 
@@ -18,24 +18,32 @@ struct Evaluator {
         case failed(String)
     }
 
+    struct ScopeRoles {
+        var scope: String
+        var roles: [String]
+    }
+
     enum RowOutcome {
         case none, allow
         case deny(rolePolicy: String?)
         case strictDeny(policy: String)
     }
 
+    // Only what the rules need, not the whole request: every stored reference is a retain and a release.
     let set: PolicySet
-    let principal: CheckPrincipal
-    let resource: CheckResource
-    let options: CheckOptions
+    let roles: [String]
+    let kind: String
+    let strict: Bool
     let activation: CELActivation
     let resourceVersion: String
     let principalVersion: String
     let resourceScope: String
     let principalScope: String
     var derivedRoleStates: [UInt8]
-    var effectiveByScope: [String: [String]] = [:]
-    var effective: Set<String> = []
+    /// Derived roles held per scope of the chain (a chain has a handful of scopes at most).
+    var effectiveByScope: [ScopeRoles] = []
+    /// Every derived role held in some scope, sorted and unique at the end.
+    var effective: [String] = []
     var currentScope: String?
     var outputs: [RuleOutput] = []
     var errors: [String] = []
@@ -43,9 +51,9 @@ struct Evaluator {
 
     init(set: PolicySet, principal: CheckPrincipal, resource: CheckResource, auxData: CELMap?, options: CheckOptions, now: CELTimestamp) {
         self.set = set
-        self.principal = principal
-        self.resource = resource
-        self.options = options
+        self.roles = principal.roles
+        self.kind = resource.kind
+        self.strict = options.strictEvaluation
         principalVersion = principal.policyVersion.isEmpty ? options.defaultPolicyVersion : principal.policyVersion
         resourceVersion = resource.policyVersion.isEmpty ? options.defaultPolicyVersion : resource.policyVersion
         principalScope = PolicyNames.normalizeScope(principal.scope.isEmpty ? options.defaultScope : principal.scope)
@@ -54,22 +62,27 @@ struct Evaluator {
 
         typealias Slot = PolicyEnvironment.Slot
         var globals = [CELValue](repeating: .null, count: Slot.count)
-        globals[Slot.principalID] = .string(principal.id)
-        globals[Slot.principalRoles] = .list(principal.roles.map { .string($0) })
-        globals[Slot.principalAttr] = .map(principal.attributes)
-        globals[Slot.principalVersion] = .string(principal.policyVersion)
-        globals[Slot.principalScope] = .string(PolicyNames.normalizeScope(principal.scope))
-        globals[Slot.resourceKind] = .string(resource.kind)
-        globals[Slot.resourceID] = .string(resource.id)
-        globals[Slot.resourceAttr] = .map(resource.attributes)
-        globals[Slot.resourceVersion] = .string(resource.policyVersion)
-        globals[Slot.resourceScope] = .string(PolicyNames.normalizeScope(resource.scope))
-        globals[Slot.auxData] = .map(CELMap([(.string("jwt"), .map(auxData ?? CELMap()))]))
-        globals[Slot.globals] = .map(options.globals)
-        globals[Slot.effectiveDerivedRoles] = .list([])
+        // Only what some expression reads: a check of a policy set that never reads P.roles builds no list.
+        let used = set.slotUsed
+        if used[Slot.principalID] { globals[Slot.principalID] = .string(principal.id) }
+        if used[Slot.principalRoles] { globals[Slot.principalRoles] = .list(principal.roles.map { .string($0) }) }
+        if used[Slot.principalAttr] { globals[Slot.principalAttr] = .map(principal.attributes) }
+        if used[Slot.principalVersion] { globals[Slot.principalVersion] = .string(principal.policyVersion) }
+        if used[Slot.principalScope] { globals[Slot.principalScope] = .string(PolicyNames.normalizeScope(principal.scope)) }
+        if used[Slot.resourceKind] { globals[Slot.resourceKind] = .string(resource.kind) }
+        if used[Slot.resourceID] { globals[Slot.resourceID] = .string(resource.id) }
+        if used[Slot.resourceAttr] { globals[Slot.resourceAttr] = .map(resource.attributes) }
+        if used[Slot.resourceVersion] { globals[Slot.resourceVersion] = .string(resource.policyVersion) }
+        if used[Slot.resourceScope] { globals[Slot.resourceScope] = .string(PolicyNames.normalizeScope(resource.scope)) }
+        if used[Slot.auxData] { globals[Slot.auxData] = auxData.map { .map(CELMap([(.string("jwt"), .map($0))])) } ?? Self.noAuxData }
+        if used[Slot.globals] { globals[Slot.globals] = .map(options.globals) }
+        globals[Slot.effectiveDerivedRoles] = Self.noDerivedRoles
         if !set.compositeSlots.isEmpty { Self.fillComposites(&globals, set.compositeSlots) }
         activation = CELActivation(globals: globals, now: now)
     }
+
+    static let noAuxData = CELValue.map(CELMap([(.string("jwt"), .map(CELMap()))]))
+    static let noDerivedRoles = CELValue.list([])
 
     /// The whole `request`, `P`, `R` and `runtime` objects, for policies that read them as values.
     static func fillComposites(_ globals: inout [CELValue], _ slots: Set<Int>) {
@@ -92,27 +105,24 @@ struct Evaluator {
         globals[Slot.runtime] = .map(CELMap([(.string("effectiveDerivedRoles"), globals[Slot.effectiveDerivedRoles])]))
     }
 
-    mutating func run(_ actions: [String]) -> CheckResult {
-        let principalChain = set.principalChain(id: principal.id, version: principalVersion, scope: principalScope, lenient: options.lenientScopeSearch)
-        let resourceChain = set.resourceChain(kind: resource.kind, version: resourceVersion, scope: resourceScope, lenient: options.lenientScopeSearch)
+    mutating func run(_ actions: [String], principal: CheckPrincipal, resource: CheckResource, options: CheckOptions) -> CheckResult {
+        let principalChain = set.principalPolicies.isEmpty ? []
+            : set.principalChain(id: principal.id, version: principalVersion, scope: principalScope, lenient: options.lenientScopeSearch)
+        let resolution = set.resolveResource(kind: resource.kind, version: resourceVersion, scope: resourceScope, lenient: options.lenientScopeSearch)
+        let resourceChain = resolution.chain
         func noMatch() -> CheckResult {
             result(actions.map { ActionDecision(action: $0, effect: .deny, policy: "NO_MATCH", scope: "") })
         }
         if principalChain.isEmpty && resourceChain.isEmpty { return noMatch() }
-        let resourceKey = resourceChain.first.map { PolicyNames.resourceKey(kind: resource.kind, version: resourceVersion, scope: $0.scope) } ?? ""
+        let resourceKey = resolution.key
 
         if options.schemaEnforcement != .none, let root = resourceChain.last, root.scope.isEmpty, let schemas = root.policy?.schemas {
-            validate(schemas, actions: actions)
+            validate(schemas, actions: actions, principal: principal, resource: resource)
             if options.schemaEnforcement == .reject && !validationErrors.isEmpty {
                 return result(actions.map { ActionDecision(action: $0, effect: .deny, policy: resourceKey, scope: "") })
             }
         }
-        let resourceExists = resourceChain.contains { entry in
-            if entry.policy != nil { return true }
-            return set.rolePolicies[resourceVersion]?[entry.scope]?.values.contains { policy in
-                policy.rules.contains { RowIndex.resourceMatches($0.resource, kind: resource.kind) }
-            } ?? false
-        }
+        let resourceExists = resolution.exists
         if principalChain.isEmpty && !resourceExists { return noMatch() }
 
         let roleSets = principal.roles.map { set.roleSet($0, scope: resourceScope) }
@@ -126,19 +136,19 @@ struct Evaluator {
     }
 
     func result(_ decisions: [ActionDecision]) -> CheckResult {
-        CheckResult(actions: decisions, effectiveDerivedRoles: effective.sorted(), outputs: outputs,
+        CheckResult(actions: decisions, effectiveDerivedRoles: effective.count < 2 ? effective : Array(Set(effective)).sorted(), outputs: outputs,
                     validationErrors: validationErrors, evaluationErrors: errors, readClock: activation.readClock)
     }
 
     // MARK: One action
 
-    mutating func decide(_ action: String, principalChain: [CompiledPrincipalPolicy], resourceChain: [(scope: String, policy: CompiledResourcePolicy?)],
+    mutating func decide(_ action: String, principalChain: [CompiledPrincipalPolicy], resourceChain: [PolicySet.ChainEntry],
                          resourceKey: String, resourceExists: Bool, roleSets: [[String]]) -> ActionDecision {
         // Principal policies: role-agnostic; an ALLOW or DENY there is final.
-        if !principalChain.isEmpty && !principal.roles.isEmpty {
+        if !principalChain.isEmpty && !roles.isEmpty {
             scopes: for policy in principalChain {
                 var hasAllow = false
-                for index in policy.index.matching(action: action, kind: resource.kind) {
+                for index in policy.index.matching(action: action, kind: kind) {
                     switch process(policy.index.rows[index], action: action) {
                     case .none: continue
                     case .allow: hasAllow = true
@@ -156,15 +166,22 @@ struct Evaluator {
         // Resource policies, role by role: the first role that is allowed decides; else the first denial.
         let undecided = ActionDecision(action: action, effect: .deny, policy: resourceExists ? resourceKey : "NO_MATCH", scope: "")
         var decided: ActionDecision?
+        let hasRolePolicies = !set.rolePolicies.isEmpty
+        // The rows for this action, per scope of the chain, looked up once for every role.
+        var matched: [[Int]] = []
+        matched.reserveCapacity(resourceChain.count)
+        for entry in resourceChain { matched.append(entry.policy?.index.matching(action: action) ?? []) }
         roles: for roleSet in roleSets {
             var outcome: ActionDecision?
-            scopes: for (scope, policy) in resourceChain {
+            scopes: for position in resourceChain.indices {
+                let scope = resourceChain[position].scope
+                let policy = resourceChain[position].policy
                 enterScope(scope, policy: policy, roleSets: roleSets)
                 var hasAllow = false
-                if let rolePolicies = set.rolePolicies[resourceVersion]?[scope] {
+                if hasRolePolicies, let rolePolicies = set.rolePolicies[resourceVersion]?[scope] {
                     for role in roleSet {
                         guard let rolePolicy = rolePolicies[role] else { continue }
-                        for row in rolePolicy.rows.rows(rolePolicy, kind: resource.kind, action: action) {
+                        for row in rolePolicy.rows.rows(rolePolicy, kind: kind, action: action) {
                             switch process(row, action: action) {
                             case .none: continue
                             case .allow: hasAllow = true
@@ -179,7 +196,7 @@ struct Evaluator {
                 }
                 if let policy {
                     let rows = policy.index.rows
-                    for index in policy.index.matching(action: action) {
+                    for index in matched[position] {
                         let row = rows[index]
                         guard row.role.matchesEverything || roleSet.contains(where: row.role.matches) else { continue }
                         switch process(row, action: action) {
@@ -214,7 +231,7 @@ struct Evaluator {
             case .yes: break
             case .no: return .none
             case .failed:
-                if options.strictEvaluation { return .strictDeny(policy: Self.policyKey(row)) }
+                if strict { return .strictDeny(policy: Self.policyKey(row)) }
                 return .none
             }
         }
@@ -224,7 +241,7 @@ struct Evaluator {
             case .yes: satisfied = true
             case .no: satisfied = false
             case .failed(let message):
-                if options.strictEvaluation { return .strictDeny(policy: Self.policyKey(row)) }
+                if strict { return .strictDeny(policy: Self.policyKey(row)) }
                 errors.append("\(row.source): \(message)")
                 satisfied = false
             }
@@ -272,7 +289,7 @@ struct Evaluator {
                 case .yes: continue
                 case .no: return .no
                 case .failed(let message):
-                    if options.strictEvaluation { return .failed(message) }
+                    if strict { return .failed(message) }
                     errors.append(message)
                     return .no
                 }
@@ -284,7 +301,7 @@ struct Evaluator {
                 case .yes: return .yes
                 case .no: continue
                 case .failed(let message):
-                    if options.strictEvaluation { return .failed(message) }
+                    if strict { return .failed(message) }
                     errors.append(message)
                 }
             }
@@ -295,7 +312,7 @@ struct Evaluator {
                 case .yes: return .no
                 case .no: continue
                 case .failed(let message):
-                    if options.strictEvaluation { return .failed(message) }
+                    if strict { return .failed(message) }
                     errors.append(message)
                 }
             }
@@ -331,7 +348,7 @@ struct Evaluator {
         if currentScope == scope { return }
         currentScope = scope
         let roles: [String]
-        if let known = effectiveByScope[scope] {
+        if let known = effectiveByScope.first(where: { $0.scope == scope })?.roles {
             roles = known
         } else {
             var held: [String] = []
@@ -340,12 +357,13 @@ struct Evaluator {
                 guard eligible, case .yes = derivedRoleHolds(derivedRole) else { continue }
                 held.append(derivedRole.name)
             }
-            held.sort()
-            effectiveByScope[scope] = held
-            effective.formUnion(held)
+            if held.count > 1 { held.sort() }
+            effectiveByScope.append(ScopeRoles(scope: scope, roles: held))
+            effective.append(contentsOf: held)
             roles = held
         }
         typealias Slot = PolicyEnvironment.Slot
+        guard set.slotUsed[Slot.effectiveDerivedRoles] else { return }
         let list = CELValue.list(roles.map { .string($0) })
         activation.set(Slot.effectiveDerivedRoles, list)
         if set.compositeSlots.contains(Slot.runtime) {
@@ -355,7 +373,7 @@ struct Evaluator {
 
     // MARK: Schemas
 
-    mutating func validate(_ schemas: CompiledSchemas, actions: [String]) {
+    mutating func validate(_ schemas: CompiledSchemas, actions: [String], principal: CheckPrincipal, resource: CheckResource) {
         func check(_ reference: CompiledSchemaReference?, _ value: CELMap, source: ValidationError.Source) {
             guard let reference else { return }
             if !reference.ignoreWhenActions.isEmpty,

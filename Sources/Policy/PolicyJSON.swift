@@ -45,11 +45,16 @@ public enum PolicyJSON {
     }
 
     private static func writeString(_ s: String, into out: inout String) {
-        out += "\""
+        out += quoted(s)
+    }
+
+    /// `s` in `quote` characters with JSON's escapes (the quote character, backslash, control characters).
+    static func quoted(_ s: String, quote: Unicode.Scalar = "\"") -> String {
+        var out = ""
+        out.unicodeScalars.append(quote)
         for scalar in s.unicodeScalars {
             switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
+            case quote, "\\": out += "\\"; out.unicodeScalars.append(scalar)
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
@@ -57,7 +62,8 @@ public enum PolicyJSON {
             default: out.unicodeScalars.append(scalar)
             }
         }
-        out += "\""
+        out.unicodeScalars.append(quote)
+        return out
     }
 
     /// Equality as JSON sees it: every number is a number (1 == 1.0), maps compare by key, timestamps and

@@ -12,6 +12,12 @@ public final class PolicySet: Sendable {
     let derivedRoleCount: Int
     /// Composite CEL slots some expression reads (the whole `request`, `P`, …).
     let compositeSlots: Set<Int>
+    /// By slot: whether any expression reads it (a check fills only those).
+    let slotUsed: [Bool]
+
+    /// Resource chains already resolved, by kind, version, scope and leniency.
+    private let resolved = Mutex<[ResolutionKey: ResourceResolution]>([:])
+    private static let resolvedLimit = 4096
 
     /// Every policy's key, for listings and health output.
     public let policyKeys: [String]
@@ -21,7 +27,7 @@ public final class PolicySet: Sendable {
     init(resourcePolicies: [ResourcePolicyID: [String: CompiledResourcePolicy]],
          principalPolicies: [PrincipalPolicyID: [String: CompiledPrincipalPolicy]],
          rolePolicies: [String: [String: [String: CompiledRolePolicy]]],
-         derivedRoleCount: Int, compositeSlots: Set<Int>, policyKeys: [String], disabledPolicyKeys: [String]) {
+         derivedRoleCount: Int, usedSlots: Set<Int>, policyKeys: [String], disabledPolicyKeys: [String]) {
         self.resourcePolicies = resourcePolicies
         self.principalPolicies = principalPolicies
         self.rolePolicies = rolePolicies
@@ -33,30 +39,72 @@ public final class PolicySet: Sendable {
         }
         self.roleParents = parents
         self.derivedRoleCount = derivedRoleCount
-        self.compositeSlots = compositeSlots
+        let composites = usedSlots.intersection(PolicyEnvironment.Slot.composite)
+        self.compositeSlots = composites
+        // A composite is built from its parts, so reading one means filling every slot.
+        self.slotUsed = (0..<PolicyEnvironment.Slot.count).map { composites.isEmpty ? usedSlots.contains($0) : true }
         self.policyKeys = policyKeys.sorted()
         self.disabledPolicyKeys = disabledPolicyKeys.sorted()
     }
 
     /// An empty set: every check is denied with `NO_MATCH`.
     public static let empty = PolicySet(resourcePolicies: [:], principalPolicies: [:], rolePolicies: [:], derivedRoleCount: 0,
-                                        compositeSlots: [], policyKeys: [], disabledPolicyKeys: [])
+                                        usedSlots: [], policyKeys: [], disabledPolicyKeys: [])
 
     public var count: Int { policyKeys.count }
 
     // MARK: Scope chains
 
+    /// One scope of a resource chain: its resource policy, if it has one (else only role policies).
+    struct ChainEntry: Sendable {
+        let scope: String
+        let policy: CompiledResourcePolicy?
+    }
+
+    struct ResolutionKey: Hashable, Sendable {
+        var kind: String
+        var version: String
+        var scope: String
+        var lenient: Bool
+    }
+
+    /// What a check of one kind, version and scope needs before any rule runs: the scope chain, the key
+    /// decisions report, and whether any policy covers the kind. Computed once per distinct key.
+    struct ResourceResolution: Sendable {
+        var chain: [ChainEntry]
+        var key: String
+        var exists: Bool
+    }
+
+    func resolveResource(kind: String, version: String, scope: String, lenient: Bool) -> ResourceResolution {
+        let cacheKey = ResolutionKey(kind: kind, version: version, scope: scope, lenient: lenient)
+        if let known = resolved.withLock({ $0[cacheKey] }) { return known }
+        let chain = resourceChain(kind: kind, version: version, scope: scope, lenient: lenient)
+        let key = chain.first.map { PolicyNames.resourceKey(kind: kind, version: version, scope: $0.scope) } ?? ""
+        let exists = chain.contains { entry in
+            if entry.policy != nil { return true }
+            return rolePolicies[version]?[entry.scope]?.values.contains { policy in
+                policy.rules.contains { RowIndex.resourceMatches($0.resource, kind: kind) }
+            } ?? false
+        }
+        let resolution = ResourceResolution(chain: chain, key: key, exists: exists)
+        resolved.withLock { cache in
+            if cache.count < Self.resolvedLimit { cache[cacheKey] = resolution }
+        }
+        return resolution
+    }
+
     /// The resource policies (and role-policy scopes) that apply, most specific scope first. Without
     /// `lenient`, a policy must exist at exactly the requested scope.
-    func resourceChain(kind: String, version: String, scope: String, lenient: Bool) -> [(scope: String, policy: CompiledResourcePolicy?)] {
+    func resourceChain(kind: String, version: String, scope: String, lenient: Bool) -> [ChainEntry] {
         let policies = resourcePolicies[ResourcePolicyID(kind: PolicyNames.sanitize(kind), version: version)]
         let roleScopes = rolePolicies[version]
         if policies == nil && roleScopes == nil { return [] }
-        var chain: [(String, CompiledResourcePolicy?)] = []
+        var chain: [ChainEntry] = []
         for (i, candidate) in PolicyNames.scopeChain(scope).enumerated() {
             let policy = policies?[candidate]
             if policy != nil || roleScopes?[candidate] != nil {
-                chain.append((candidate, policy))
+                chain.append(ChainEntry(scope: candidate, policy: policy))
             } else if i == 0 && !lenient {
                 return []
             }

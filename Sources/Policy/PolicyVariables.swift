@@ -83,6 +83,7 @@ extension PolicyCompiler {
         for definition in unique where !cyclic.contains(definition.name) {
             do {
                 let program = try PolicyEnvironment.environment.compile(definition.expression.value, namespaces: namespaces)
+                usedSlots.formUnion(program.usedSlots)
                 variableBindings.define(definition.name, program)
             } catch {
                 problem(.compile, file, definition.expression.position,

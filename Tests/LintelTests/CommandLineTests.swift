@@ -157,9 +157,88 @@ enum Lintel {
 final class Scratch: @unchecked Sendable {
     let path = NSTemporaryDirectory() + "lintel-cli-tests/" + UUID().uuidString.lowercased()
     init() { try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
+    @discardableResult
     func write(_ name: String, _ text: String) -> String {
+        try? FileManager.default.createDirectory(atPath: ((path + "/" + name) as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: path + "/" + name, contents: Data(text.utf8))
         return path + "/" + name
     }
     deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+@Suite("lintel policy")
+struct PolicyCommandTests {
+    static let policy = """
+        apiVersion: api.cerbos.dev/v1
+        resourcePolicy:
+          resource: doc
+          version: default
+          rules:
+            - actions: ["view"]
+              effect: EFFECT_ALLOW
+              roles: ["user"]
+        """
+
+    @Test func checkCompilesTheShippedPolicies() throws {
+        let result = try Lintel.run("policy", "check", Lintel.repository + "/policies")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("policies compiled"))
+    }
+
+    @Test func checkReportsEveryProblemWithItsPosition() throws {
+        let directory = Scratch()
+        directory.write("doc.yaml", Self.policy.replacingOccurrences(of: "roles:", with: "rolez:"))
+        directory.write("other.yaml", Self.policy.replacingOccurrences(of: "resource: doc", with: "resource: other")
+            .replacingOccurrences(of: "roles: [\"user\"]", with: "roles: [\"user\"]\n      condition:\n        match:\n          expr: R.attr.x ==="))
+        let result = try Lintel.run("policy", "check", directory.path)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("do not compile (3 problems)"))
+        #expect(result.stderr.contains("doc.yaml:8:7: unknown field \"rolez\", did you mean \"roles\"?"))
+        #expect(result.stderr.contains("other.yaml:11:17: invalid expression `R.attr.x ===`: syntax error at 1:12"))
+    }
+
+    @Test func testRunsTheShippedSuites() throws {
+        let result = try Lintel.run("policy", "test", Lintel.repository + "/policies")
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("tests executed"))
+        #expect(!result.stdout.contains("FAILED"))
+    }
+
+    @Test func aFailingExpectationFailsTheRun() throws {
+        let directory = Scratch()
+        directory.write("doc.yaml", Self.policy)
+        directory.write("doc_test.yaml", """
+            name: DocSuite
+            principals:
+              bob: {id: bob, roles: [user]}
+            resources:
+              doc1: {kind: doc, id: d1}
+            tests:
+              - name: bob views and edits
+                input:
+                  principals: [bob]
+                  resources: [doc1]
+                  actions: [view, edit]
+                expected:
+                  - principal: bob
+                    resource: doc1
+                    actions:
+                      view: EFFECT_ALLOW
+                      edit: EFFECT_ALLOW
+            """)
+        let result = try Lintel.run("policy", "test", directory.path)
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("FAILED"))
+        #expect(result.stdout.contains("edit"))
+    }
+
+    @Test func serveRefusesBrokenPoliciesBeforeOpeningTheDatabase() throws {
+        let directory = Scratch()
+        directory.write("policies/doc.yaml", Self.policy.replacingOccurrences(of: "effect:", with: "efect:"))
+        let conf = directory.write("site.conf", "database sqlite://\(directory.path)/never.sqlite3\nauthorization { policies \"\(directory.path)/policies\" }\n")
+        let result = try Lintel.run("serve", "--config", conf)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("doc.yaml:7:7: unknown field \"efect\""))
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/never.sqlite3"))
+    }
 }

@@ -89,9 +89,16 @@ struct JobQueueTests {
             #expect(anonymous.status == .unauthorized)
             let user = try await client.execute(uri: "/api/v1/admin/jobs/dead", method: .get, headers: [.authorization: "Bearer role_user_bob"])
             #expect(user.status == .forbidden)
-            #expect(user.json["detail"] == "You may not manage this job.")
+            #expect(user.json["detail"] == "You may not list this job.")
+            // Support staff may look but not touch.
+            let support: HTTPFields = [.authorization: "Bearer role_support_readonly_sam"]
+            #expect(try await client.execute(uri: "/api/v1/admin/jobs/dead", method: .get, headers: support).status == .ok)
+            let retry = try await client.execute(uri: "/api/v1/admin/jobs/retry", method: .post,
+                                                 headers: [.authorization: "Bearer role_support_readonly_sam", .contentType: "application/json"], body: ByteBuffer(string: "{}"))
+            #expect(retry.status == .forbidden)
+            #expect(retry.json["detail"] == "You may not manage this job.")
         }
-        // Without any decision point configured, the Kernel denies everyone.
+        // A principal with only the user role gets nothing from the policies.
         try await TestSite.withKernel("plugin test.token { }", plugins: [TokenPlugin.self]) { _, client in
             let response = try await client.execute(uri: "/api/v1/admin/jobs/dead", method: .get, headers: [.authorization: "Bearer tok_root"])
             #expect(response.status == .forbidden)
