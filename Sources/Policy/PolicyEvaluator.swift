@@ -18,6 +18,35 @@ struct Evaluator {
         case failed(String)
     }
 
+    /// Per derived role of the set: 0 not evaluated yet, 1 held, 2 not held, 3 failed. Two bits each in
+    /// four words for the first 128 roles (no allocation), an array beyond.
+    struct DerivedRoleStates {
+        private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        private var overflow: [UInt8]
+
+        init(count: Int) { overflow = count > 128 ? Array(repeating: 0, count: count - 128) : [] }
+
+        subscript(index: Int) -> UInt8 {
+            get {
+                guard index < 128 else { return overflow[index - 128] }
+                let shift = UInt64((index % 32) * 2)
+                let word: UInt64 = switch index / 32 { case 0: words.0; case 1: words.1; case 2: words.2; default: words.3 }
+                return UInt8((word >> shift) & 3)
+            }
+            set {
+                guard index < 128 else { overflow[index - 128] = newValue; return }
+                let shift = UInt64((index % 32) * 2)
+                let bits = UInt64(newValue & 3) << shift, mask = ~(UInt64(3) << shift)
+                switch index / 32 {
+                case 0: words.0 = words.0 & mask | bits
+                case 1: words.1 = words.1 & mask | bits
+                case 2: words.2 = words.2 & mask | bits
+                default: words.3 = words.3 & mask | bits
+                }
+            }
+        }
+    }
+
     struct ScopeRoles {
         var scope: String
         var roles: [String]
@@ -39,7 +68,7 @@ struct Evaluator {
     let principalVersion: String
     let resourceScope: String
     let principalScope: String
-    var derivedRoleStates: [UInt8]
+    var derivedRoleStates: DerivedRoleStates
     /// Derived roles held per scope of the chain (a chain has a handful of scopes at most).
     var effectiveByScope: [ScopeRoles] = []
     /// Every derived role held in some scope, sorted and unique at the end.
@@ -58,7 +87,7 @@ struct Evaluator {
         resourceVersion = resource.policyVersion.isEmpty ? options.defaultPolicyVersion : resource.policyVersion
         principalScope = PolicyNames.normalizeScope(principal.scope.isEmpty ? options.defaultScope : principal.scope)
         resourceScope = PolicyNames.normalizeScope(resource.scope.isEmpty ? options.defaultScope : resource.scope)
-        derivedRoleStates = Array(repeating: 0, count: set.derivedRoleCount)
+        derivedRoleStates = DerivedRoleStates(count: set.derivedRoleCount)
 
         typealias Slot = PolicyEnvironment.Slot
         var globals = [CELValue](repeating: .null, count: Slot.count)
