@@ -76,9 +76,12 @@ struct WorkerProcessTests {
         for worker in workers { #expect(worker.stop() == 0) }
         let ticks = try await kernel.count("SELECT COUNT(*) AS n FROM fixture_runs WHERE kind = 'fixture.tick'")
         let periods = try await kernel.strings("SELECT dedup_key FROM lintel_jobs WHERE kind = 'fixture.tick'", column: "dedup_key")
+        // A period enqueued just before the workers stopped may still be waiting: only finished ones ran.
+        let ran = try await kernel.strings("SELECT dedup_key FROM lintel_jobs WHERE kind = 'fixture.tick' AND state = 'succeeded'", column: "dedup_key")
         #expect((3...7).contains(ticks), "about one tick a second, got \(ticks)")
         #expect(Set(periods).count == periods.count, "no period enqueued twice")
-        #expect(periods.count == ticks, "each period ran exactly once")
+        #expect(periods.count - ran.count <= 1, "at most the last period is left waiting")
+        #expect(ran.count == ticks, "each period ran exactly once")
         await tearDown(setup)
     }
 }
