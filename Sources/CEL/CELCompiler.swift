@@ -62,7 +62,7 @@ struct CELCompiler {
             }
             if let path = dottedPath(operand), let slot = environment.slot("\(path).\(field)") {
                 usedSlots.insert(slot)
-                return { activation in activation.globals[slot] }
+                return { activation in activation.global(slot) }
             }
             let base = try node(operand)
             return { activation in CELOperators.select(base(activation), field) }
@@ -131,7 +131,7 @@ struct CELCompiler {
         if let slot = local(name) { return { activation in activation.locals[slot] } }
         if let slot = environment.slot(name) {
             usedSlots.insert(slot)
-            return { activation in activation.globals[slot] }
+            return { activation in activation.global(slot) }
         }
         if let type = CELType.builtins[name] { return { _ in .type(type) } }
         if namespaces[name] != nil { throw CELCompileError("'\(name)' can only be used to select a variable (\(name).name)", offset: at) }

@@ -117,7 +117,8 @@ public enum CELMapKey: Sendable, Hashable, CustomStringConvertible {
 public enum CELString {
     @inlinable
     public static func equal(_ a: String, _ b: String) -> Bool {
-        a.utf8.elementsEqual(b.utf8)
+        // Compared as UTF-8 bytes (Swift's == would fall back to canonical equivalence).
+        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8)
     }
 
     /// Code-point order (the same as UTF-8 byte order).

@@ -1,7 +1,11 @@
 /// The values an evaluation sees: declared variables by slot, comprehension variables, lazily computed
 /// named bindings (Cerbos's `V.x`), and the clock.
 public final class CELActivation {
-    var globals: [CELValue]
+    /// The declared variables, in storage the activation owns: a fixed count, written and read without
+    /// the dynamic exclusivity checks an array property of a class costs on every access.
+    let globals: UnsafeMutablePointer<CELValue>
+    /// How many global slots the activation holds.
+    public let slotCount: Int
     var locals: [CELValue] = []
     var lazy: [ObjectIdentifier: [CELValue?]] = [:]
     private var clock: CELTimestamp
@@ -18,15 +22,47 @@ public final class CELActivation {
     }
 
     public init(globals: [CELValue], now: CELTimestamp) {
-        self.globals = globals
+        slotCount = globals.count
+        self.globals = UnsafeMutablePointer<CELValue>.allocate(capacity: max(1, globals.count))
+        self.globals.initialize(from: globals, count: globals.count)
         self.clock = now
     }
 
+    deinit {
+        globals.deinitialize(count: slotCount)
+        globals.deallocate()
+    }
+
     /// Replaces one declared variable's value.
-    public func set(_ slot: Int, _ value: CELValue) { globals[slot] = value }
+    public func set(_ slot: Int, _ value: CELValue) {
+        precondition(slot >= 0 && slot < slotCount, "no CEL slot \(slot)")
+        globals[slot] = value
+    }
+
+    /// A declared variable as compiled code reads it: an activation with too few slots is an error value.
+    @inline(__always)
+    func global(_ slot: Int) -> CELValue {
+        slot < slotCount ? globals[slot] : .error("no value for variable slot \(slot)")
+    }
+
+    /// One declared variable's current value.
+    public func value(_ slot: Int) -> CELValue {
+        precondition(slot >= 0 && slot < slotCount, "no CEL slot \(slot)")
+        return globals[slot]
+    }
 
     /// Forgets computed lazy bindings (when the same activation is reused for another resource).
     public func resetLazyBindings() { lazy.removeAll(keepingCapacity: true) }
+
+    /// Readies the activation for another evaluation: a new clock, no lazy results, no locals. The
+    /// caller then sets every global slot.
+    public func reset(now: CELTimestamp) {
+        clock = now
+        readClock = false
+        if !lazy.isEmpty { lazy.removeAll(keepingCapacity: true) }
+        if !locals.isEmpty { locals.removeAll(keepingCapacity: true) }
+    }
+
 }
 
 typealias CELEval = @Sendable (CELActivation) -> CELValue

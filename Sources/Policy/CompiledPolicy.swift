@@ -24,9 +24,12 @@ final class CompiledDerivedRole: Sendable {
     let parentRoles: [Glob]
     let parentsAnyRole: Bool
     let condition: CompiledCondition?
+    /// `[name]`, made once.
+    let nameList: [String]
 
     init(name: String, index: Int, parentRoles: [Glob], parentsAnyRole: Bool, condition: CompiledCondition?) {
         self.name = name
+        self.nameList = [name]
         self.index = index
         self.parentRoles = parentRoles
         self.parentsAnyRole = parentsAnyRole

@@ -7,7 +7,9 @@ extension PolicySet {
     public func check(principal: CheckPrincipal, resource: CheckResource, actions: [String], auxData: CELMap? = nil,
                       options: CheckOptions = CheckOptions(), now: CELTimestamp) -> CheckResult {
         var evaluator = Evaluator(set: self, principal: principal, resource: resource, auxData: auxData, options: options, now: now)
-        return evaluator.run(actions, principal: principal, resource: resource, options: options)
+        let result = evaluator.run(actions, principal: principal, resource: resource, options: options)
+        ActivationPool.give(evaluator.activation)
+        return result
     }
 }
 
@@ -47,6 +49,50 @@ struct Evaluator {
         }
     }
 
+    /// A principal role and the roles it inherits through role policies' `parentRoles` (usually none, so
+    /// no array is allocated).
+    struct RoleSet: Sequence {
+        let role: String
+        let inherited: [String]
+
+        func contains(where predicate: (String) -> Bool) -> Bool {
+            predicate(role) || inherited.contains(where: predicate)
+        }
+
+        struct Iterator: IteratorProtocol {
+            let set: RoleSet
+            var position = -1
+            mutating func next() -> String? {
+                defer { position += 1 }
+                if position < 0 { return set.role }
+                return position < set.inherited.count ? set.inherited[position] : nil
+            }
+        }
+
+        func makeIterator() -> Iterator { Iterator(set: self) }
+    }
+
+    /// The principal's roles, each with what it inherits; built without allocating when no role policy
+    /// declares parents.
+    struct RoleSets: Sequence {
+        let roles: [String]
+        let inherited: [[String]]?
+
+        var count: Int { roles.count }
+
+        struct Iterator: IteratorProtocol {
+            let sets: RoleSets
+            var index = 0
+            mutating func next() -> RoleSet? {
+                guard index < sets.roles.count else { return nil }
+                defer { index += 1 }
+                return RoleSet(role: sets.roles[index], inherited: sets.inherited?[index] ?? [])
+            }
+        }
+
+        func makeIterator() -> Iterator { Iterator(sets: self) }
+    }
+
     struct ScopeRoles {
         var scope: String
         var roles: [String]
@@ -65,14 +111,12 @@ struct Evaluator {
     let strict: Bool
     let activation: CELActivation
     let resourceVersion: String
-    let principalVersion: String
     let resourceScope: String
-    let principalScope: String
     var derivedRoleStates: DerivedRoleStates
-    /// Derived roles held per scope of the chain (a chain has a handful of scopes at most).
-    var effectiveByScope: [ScopeRoles] = []
-    /// Every derived role held in some scope, sorted and unique at the end.
-    var effective: [String] = []
+    /// Derived roles held in the first scope entered, and in any further scope of the chain (kept apart
+    /// so the common one-scope check allocates no list of scopes).
+    var firstScopeRoles: ScopeRoles?
+    var otherScopeRoles: [ScopeRoles] = []
     var currentScope: String?
     var outputs: [RuleOutput] = []
     var errors: [String] = []
@@ -83,60 +127,71 @@ struct Evaluator {
         self.roles = principal.roles
         self.kind = resource.kind
         self.strict = options.strictEvaluation
-        principalVersion = principal.policyVersion.isEmpty ? options.defaultPolicyVersion : principal.policyVersion
         resourceVersion = resource.policyVersion.isEmpty ? options.defaultPolicyVersion : resource.policyVersion
-        principalScope = PolicyNames.normalizeScope(principal.scope.isEmpty ? options.defaultScope : principal.scope)
         resourceScope = PolicyNames.normalizeScope(resource.scope.isEmpty ? options.defaultScope : resource.scope)
         derivedRoleStates = DerivedRoleStates(count: set.derivedRoleCount)
 
         typealias Slot = PolicyEnvironment.Slot
-        var globals = [CELValue](repeating: .null, count: Slot.count)
         // Only what some expression reads: a check of a policy set that never reads P.roles builds no list.
-        let used = set.slotUsed
-        if used[Slot.principalID] { globals[Slot.principalID] = .string(principal.id) }
-        if used[Slot.principalRoles] { globals[Slot.principalRoles] = .list(principal.roles.map { .string($0) }) }
-        if used[Slot.principalAttr] { globals[Slot.principalAttr] = .map(principal.attributes) }
-        if used[Slot.principalVersion] { globals[Slot.principalVersion] = .string(principal.policyVersion) }
-        if used[Slot.principalScope] { globals[Slot.principalScope] = .string(PolicyNames.normalizeScope(principal.scope)) }
-        if used[Slot.resourceKind] { globals[Slot.resourceKind] = .string(resource.kind) }
-        if used[Slot.resourceID] { globals[Slot.resourceID] = .string(resource.id) }
-        if used[Slot.resourceAttr] { globals[Slot.resourceAttr] = .map(resource.attributes) }
-        if used[Slot.resourceVersion] { globals[Slot.resourceVersion] = .string(resource.policyVersion) }
-        if used[Slot.resourceScope] { globals[Slot.resourceScope] = .string(PolicyNames.normalizeScope(resource.scope)) }
-        if used[Slot.auxData] { globals[Slot.auxData] = auxData.map { .map(CELMap([(.string("jwt"), .map($0))])) } ?? Self.noAuxData }
-        if used[Slot.globals] { globals[Slot.globals] = .map(options.globals) }
-        globals[Slot.effectiveDerivedRoles] = Self.noDerivedRoles
-        if !set.compositeSlots.isEmpty { Self.fillComposites(&globals, set.compositeSlots) }
-        activation = CELActivation(globals: globals, now: now)
+        // Every slot is written, so nothing of an earlier check stays in a reused activation.
+        let activation = ActivationPool.take(slots: Slot.count) ?? CELActivation(globals: [CELValue](repeating: .null, count: Slot.count), now: now)
+        activation.reset(now: now)
+        // Slots no expression of this set reads are never looked at, so they are not written (a reused
+        // activation may still hold an earlier check's values there, unread).
+        for slot in set.filledSlots {
+            let value: CELValue
+            switch slot {
+            case Slot.principalID: value = .string(principal.id)
+            case Slot.principalRoles: value = .list(principal.roles.map { .string($0) })
+            case Slot.principalAttr: value = .map(principal.attributes)
+            case Slot.principalVersion: value = .string(principal.policyVersion)
+            case Slot.principalScope: value = .string(PolicyNames.normalizeScope(principal.scope))
+            case Slot.resourceKind: value = .string(resource.kind)
+            case Slot.resourceID: value = .string(resource.id)
+            case Slot.resourceAttr: value = .map(resource.attributes)
+            case Slot.resourceVersion: value = .string(resource.policyVersion)
+            case Slot.resourceScope: value = .string(PolicyNames.normalizeScope(resource.scope))
+            case Slot.auxData: value = auxData.map { .map(CELMap([(.string("jwt"), .map($0))])) } ?? Self.noAuxData
+            case Slot.globals: value = .map(options.globals)
+            case Slot.effectiveDerivedRoles: value = Self.noDerivedRoles
+            default: continue // composites, filled below from the parts
+            }
+            activation.set(slot, value)
+        }
+        if !set.compositeSlots.isEmpty { Self.fillComposites(activation) }
+        self.activation = activation
     }
 
     static let noAuxData = CELValue.map(CELMap([(.string("jwt"), .map(CELMap()))]))
     static let noDerivedRoles = CELValue.list([])
 
     /// The whole `request`, `P`, `R` and `runtime` objects, for policies that read them as values.
-    static func fillComposites(_ globals: inout [CELValue], _ slots: Set<Int>) {
+    static func fillComposites(_ activation: CELActivation) {
         typealias Slot = PolicyEnvironment.Slot
+        let globals = activation.value
         let principal = CELValue.map(CELMap([
-            (.string("id"), globals[Slot.principalID]), (.string("roles"), globals[Slot.principalRoles]),
-            (.string("attr"), globals[Slot.principalAttr]), (.string("policyVersion"), globals[Slot.principalVersion]),
-            (.string("scope"), globals[Slot.principalScope]),
+            (.string("id"), globals(Slot.principalID)), (.string("roles"), globals(Slot.principalRoles)),
+            (.string("attr"), globals(Slot.principalAttr)), (.string("policyVersion"), globals(Slot.principalVersion)),
+            (.string("scope"), globals(Slot.principalScope)),
         ]))
         let resource = CELValue.map(CELMap([
-            (.string("kind"), globals[Slot.resourceKind]), (.string("id"), globals[Slot.resourceID]),
-            (.string("attr"), globals[Slot.resourceAttr]), (.string("policyVersion"), globals[Slot.resourceVersion]),
-            (.string("scope"), globals[Slot.resourceScope]),
+            (.string("kind"), globals(Slot.resourceKind)), (.string("id"), globals(Slot.resourceID)),
+            (.string("attr"), globals(Slot.resourceAttr)), (.string("policyVersion"), globals(Slot.resourceVersion)),
+            (.string("scope"), globals(Slot.resourceScope)),
         ]))
-        globals[Slot.principal] = principal
-        globals[Slot.resource] = resource
-        globals[Slot.request] = .map(CELMap([
-            (.string("principal"), principal), (.string("resource"), resource), (.string("auxData"), globals[Slot.auxData]),
-        ]))
-        globals[Slot.runtime] = .map(CELMap([(.string("effectiveDerivedRoles"), globals[Slot.effectiveDerivedRoles])]))
+        activation.set(Slot.principal, principal)
+        activation.set(Slot.resource, resource)
+        activation.set(Slot.request, .map(CELMap([
+            (.string("principal"), principal), (.string("resource"), resource), (.string("auxData"), globals(Slot.auxData)),
+        ])))
+        activation.set(Slot.runtime, .map(CELMap([(.string("effectiveDerivedRoles"), globals(Slot.effectiveDerivedRoles))])))
     }
 
     mutating func run(_ actions: [String], principal: CheckPrincipal, resource: CheckResource, options: CheckOptions) -> CheckResult {
         let principalChain = set.principalPolicies.isEmpty ? []
-            : set.principalChain(id: principal.id, version: principalVersion, scope: principalScope, lenient: options.lenientScopeSearch)
+            : set.principalChain(id: principal.id, version: principal.policyVersion.isEmpty ? options.defaultPolicyVersion : principal.policyVersion,
+                                 scope: PolicyNames.normalizeScope(principal.scope.isEmpty ? options.defaultScope : principal.scope),
+                                 lenient: options.lenientScopeSearch)
         let resolution = set.resolveResource(kind: resource.kind, version: resourceVersion, scope: resourceScope, lenient: options.lenientScopeSearch)
         let resourceChain = resolution.chain
         func noMatch() -> CheckResult {
@@ -154,7 +209,8 @@ struct Evaluator {
         let resourceExists = resolution.exists
         if principalChain.isEmpty && !resourceExists { return noMatch() }
 
-        let roleSets = principal.roles.map { set.roleSet($0, scope: resourceScope) }
+        let roleSets = RoleSets(roles: principal.roles, inherited: set.roleParents.isEmpty ? nil
+            : principal.roles.map { Array(set.roleSet($0, scope: resourceScope).dropFirst()) })
         var decisions: [ActionDecision] = []
         decisions.reserveCapacity(actions.count)
         for action in actions {
@@ -164,15 +220,22 @@ struct Evaluator {
         return result(decisions)
     }
 
+    /// Every derived role held in some scope, sorted, each once.
+    var effectiveDerivedRoles: [String] {
+        guard let first = firstScopeRoles else { return [] }
+        if otherScopeRoles.isEmpty { return first.roles }
+        return Array(Set(first.roles + otherScopeRoles.flatMap(\.roles))).sorted()
+    }
+
     func result(_ decisions: [ActionDecision]) -> CheckResult {
-        CheckResult(actions: decisions, effectiveDerivedRoles: effective.count < 2 ? effective : Array(Set(effective)).sorted(), outputs: outputs,
+        CheckResult(actions: decisions, effectiveDerivedRoles: effectiveDerivedRoles, outputs: outputs,
                     validationErrors: validationErrors, evaluationErrors: errors, readClock: activation.readClock)
     }
 
     // MARK: One action
 
     mutating func decide(_ action: String, principalChain: [CompiledPrincipalPolicy], resourceChain: [PolicySet.ChainEntry],
-                         resourceKey: String, resourceExists: Bool, roleSets: [[String]]) -> ActionDecision {
+                         resourceKey: String, resourceExists: Bool, roleSets: RoleSets) -> ActionDecision {
         // Principal policies: role-agnostic; an ALLOW or DENY there is final.
         if !principalChain.isEmpty && !roles.isEmpty {
             scopes: for policy in principalChain {
@@ -196,10 +259,13 @@ struct Evaluator {
         let undecided = ActionDecision(action: action, effect: .deny, policy: resourceExists ? resourceKey : "NO_MATCH", scope: "")
         var decided: ActionDecision?
         let hasRolePolicies = !set.rolePolicies.isEmpty
-        // The rows for this action, per scope of the chain, looked up once for every role.
+        // With several roles, the rows for this action are looked up once per scope of the chain.
         var matched: [[Int]] = []
-        matched.reserveCapacity(resourceChain.count)
-        for entry in resourceChain { matched.append(entry.policy?.index.matching(action: action) ?? []) }
+        let shared = roleSets.count > 1
+        if shared {
+            matched.reserveCapacity(resourceChain.count)
+            for entry in resourceChain { matched.append(entry.policy?.index.matching(action: action) ?? []) }
+        }
         roles: for roleSet in roleSets {
             var outcome: ActionDecision?
             scopes: for position in resourceChain.indices {
@@ -225,7 +291,7 @@ struct Evaluator {
                 }
                 if let policy {
                     let rows = policy.index.rows
-                    for index in matched[position] {
+                    for index in shared ? matched[position] : policy.index.matching(action: action) {
                         let row = rows[index]
                         guard row.role.matchesEverything || roleSet.contains(where: row.role.matches) else { continue }
                         switch process(row, action: action) {
@@ -373,22 +439,28 @@ struct Evaluator {
     }
 
     /// Sets `runtime.effectiveDerivedRoles` for `scope`, computing the derived roles the principal holds there.
-    mutating func enterScope(_ scope: String, policy: CompiledResourcePolicy?, roleSets: [[String]]) {
+    mutating func enterScope(_ scope: String, policy: CompiledResourcePolicy?, roleSets: RoleSets) {
         if currentScope == scope { return }
         currentScope = scope
         let roles: [String]
-        if let known = effectiveByScope.first(where: { $0.scope == scope })?.roles {
+        if let first = firstScopeRoles, first.scope == scope {
+            roles = first.roles
+        } else if let known = otherScopeRoles.first(where: { $0.scope == scope })?.roles {
             roles = known
         } else {
             var held: [String] = []
             for derivedRole in policy?.derivedRoles ?? [] {
                 let eligible = derivedRole.parentsAnyRole || roleSets.contains { set in set.contains { role in derivedRole.parentRoles.contains { $0.matches(role) } } }
                 guard eligible, case .yes = derivedRoleHolds(derivedRole) else { continue }
-                held.append(derivedRole.name)
+                // The first role held shares the role's own one-element list; only a second one copies.
+                if held.isEmpty { held = derivedRole.nameList } else { held.append(derivedRole.name) }
             }
             if held.count > 1 { held.sort() }
-            effectiveByScope.append(ScopeRoles(scope: scope, roles: held))
-            effective.append(contentsOf: held)
+            if firstScopeRoles == nil {
+                firstScopeRoles = ScopeRoles(scope: scope, roles: held)
+            } else {
+                otherScopeRoles.append(ScopeRoles(scope: scope, roles: held))
+            }
             roles = held
         }
         typealias Slot = PolicyEnvironment.Slot

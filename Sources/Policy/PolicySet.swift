@@ -14,9 +14,14 @@ public final class PolicySet: Sendable {
     let compositeSlots: Set<Int>
     /// By slot: whether any expression reads it (a check fills only those).
     let slotUsed: [Bool]
+    /// The slots a check writes: those read, plus `runtime.effectiveDerivedRoles` whenever it is read.
+    let filledSlots: [Int]
 
     /// Resource chains already resolved, by kind, version, scope and leniency.
     private let resolved = Mutex<[ResolutionKey: ResourceResolution]>([:])
+    /// The root-scope resolutions of every kind with a `default`-version policy, computed while the set is
+    /// built and only read afterwards: the common check finds its chain with one lookup and no lock.
+    private let rootDefault = RootResolutions()
     private static let resolvedLimit = 4096
 
     /// Every policy's key, for listings and health output.
@@ -42,9 +47,19 @@ public final class PolicySet: Sendable {
         let composites = usedSlots.intersection(PolicyEnvironment.Slot.composite)
         self.compositeSlots = composites
         // A composite is built from its parts, so reading one means filling every slot.
-        self.slotUsed = (0..<PolicyEnvironment.Slot.count).map { composites.isEmpty ? usedSlots.contains($0) : true }
+        let slotUsed = (0..<PolicyEnvironment.Slot.count).map { composites.isEmpty ? usedSlots.contains($0) : true }
+        self.slotUsed = slotUsed
+        self.filledSlots = slotUsed.indices.filter { slotUsed[$0] }
         self.policyKeys = policyKeys.sorted()
         self.disabledPolicyKeys = disabledPolicyKeys.sorted()
+        for id in resourcePolicies.keys where id.version == "default" {
+            rootDefault.byKind[id.kind] = resolveResource(kind: id.kind, version: "default", scope: "", lenient: false)
+        }
+    }
+
+    /// Written only while the set is built (before anyone else can see it), read-only afterwards.
+    final class RootResolutions: @unchecked Sendable {
+        var byKind: [String: ResourceResolution] = [:]
     }
 
     /// An empty set: every check is denied with `NO_MATCH`.
@@ -77,6 +92,8 @@ public final class PolicySet: Sendable {
     }
 
     func resolveResource(kind: String, version: String, scope: String, lenient: Bool) -> ResourceResolution {
+        // At the root scope leniency changes nothing (there is no ancestor to fall back to).
+        if scope.isEmpty, version == "default", let known = rootDefault.byKind[kind] { return known }
         let cacheKey = ResolutionKey(kind: kind, version: version, scope: scope, lenient: lenient)
         if let known = resolved.withLock({ $0[cacheKey] }) { return known }
         let chain = resourceChain(kind: kind, version: version, scope: scope, lenient: lenient)
