@@ -5,6 +5,8 @@
 struct Glob: Sendable, Hashable, CustomStringConvertible {
     let pattern: String
     private let tokens: [Token]?
+    /// `*` or `**`: matches any name (decided once, checked for every row of every check).
+    let matchesEverything: Bool
 
     indirect enum Token: Sendable, Hashable {
         case literal(Unicode.Scalar)
@@ -18,7 +20,8 @@ struct Glob: Sendable, Hashable, CustomStringConvertible {
     /// `literalUnlessStar`: Cerbos treats a pattern as a glob only when it contains `*`.
     init(_ pattern: String, literalUnlessStar: Bool = true) {
         self.pattern = pattern
-        if pattern == "*" || pattern == "**" {
+        matchesEverything = pattern == "*" || pattern == "**"
+        if matchesEverything {
             tokens = [.superStar]
         } else if literalUnlessStar ? pattern.contains("*") : pattern.contains(where: { "*?[{".contains($0) }) {
             var scalars = Array(pattern.unicodeScalars)[...]
@@ -30,7 +33,6 @@ struct Glob: Sendable, Hashable, CustomStringConvertible {
 
     var description: String { pattern }
     var isLiteral: Bool { tokens == nil }
-    var matchesEverything: Bool { tokens == [.superStar] }
 
     func matches(_ value: String) -> Bool {
         guard let tokens else { return value == pattern }

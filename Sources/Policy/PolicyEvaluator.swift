@@ -59,6 +59,13 @@ struct Evaluator {
             predicate(role) || inherited.contains(where: predicate)
         }
 
+        /// Whether `pattern` names this role or one it inherits.
+        func matches(_ pattern: Glob) -> Bool {
+            if pattern.matches(role) { return true }
+            for parent in inherited where pattern.matches(parent) { return true }
+            return false
+        }
+
         struct Iterator: IteratorProtocol {
             let set: RoleSet
             var position = -1
@@ -256,7 +263,7 @@ struct Evaluator {
         }
 
         // Resource policies, role by role: the first role that is allowed decides; else the first denial.
-        let undecided = ActionDecision(action: action, effect: .deny, policy: resourceExists ? resourceKey : "NO_MATCH", scope: "")
+        let undecidedPolicy = resourceExists ? resourceKey : "NO_MATCH"
         var decided: ActionDecision?
         let hasRolePolicies = !set.rolePolicies.isEmpty
         // With several roles, the rows for this action are looked up once per scope of the chain.
@@ -281,7 +288,7 @@ struct Evaluator {
                             case .none: continue
                             case .allow: hasAllow = true
                             case .deny(let key):
-                                outcome = ActionDecision(action: action, effect: .deny, policy: key ?? undecided.policy, scope: scope)
+                                outcome = ActionDecision(action: action, effect: .deny, policy: key ?? undecidedPolicy, scope: scope)
                                 break scopes
                             case .strictDeny(let key):
                                 return ActionDecision(action: action, effect: .deny, policy: key, scope: scope)
@@ -293,12 +300,12 @@ struct Evaluator {
                     let rows = policy.index.rows
                     for index in shared ? matched[position] : policy.index.matching(action: action) {
                         let row = rows[index]
-                        guard row.role.matchesEverything || roleSet.contains(where: row.role.matches) else { continue }
+                        guard row.role.matchesEverything || roleSet.matches(row.role) else { continue }
                         switch process(row, action: action) {
                         case .none: continue
                         case .allow: hasAllow = true
                         case .deny(let key):
-                            outcome = ActionDecision(action: action, effect: .deny, policy: key ?? undecided.policy, scope: scope)
+                            outcome = ActionDecision(action: action, effect: .deny, policy: key ?? undecidedPolicy, scope: scope)
                             break scopes
                         case .strictDeny(let key):
                             return ActionDecision(action: action, effect: .deny, policy: key, scope: scope)
@@ -307,7 +314,7 @@ struct Evaluator {
                 }
                 if hasAllow {
                     if (policy?.scopePermissions ?? .overrideParent) == .requireParentalConsentForAllows { continue scopes }
-                    outcome = ActionDecision(action: action, effect: .allow, policy: undecided.policy, scope: scope)
+                    outcome = ActionDecision(action: action, effect: .allow, policy: undecidedPolicy, scope: scope)
                     break scopes
                 }
             }
@@ -316,7 +323,7 @@ struct Evaluator {
                 if decided == nil { decided = outcome }
             }
         }
-        return decided ?? undecided
+        return decided ?? ActionDecision(action: action, effect: .deny, policy: undecidedPolicy, scope: "")
     }
 
     /// Evaluates one row: its derived role, its condition, its outputs.
