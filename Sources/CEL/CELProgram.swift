@@ -6,8 +6,19 @@ public final class CELActivation {
     let globals: UnsafeMutablePointer<CELValue>
     /// How many global slots the activation holds.
     public let slotCount: Int
-    var locals: [CELValue] = []
-    var lazy: [ObjectIdentifier: [CELValue?]] = [:]
+    // An activation is used by one evaluation at a time (it is not Sendable), so the dynamic exclusivity
+    // checks Swift would make on every access to these class properties buy nothing.
+    @exclusivity(unchecked) var locals: [CELValue] = []
+    /// Results of lazy bindings, one table per binding set, valid for the current `generation` only (a
+    /// stale table is cleared in place on first use, so a reused activation allocates nothing).
+    @exclusivity(unchecked) var lazyTables: [LazyTable] = []
+    @exclusivity(unchecked) var generation = 0
+
+    struct LazyTable {
+        let owner: ObjectIdentifier
+        var generation: Int
+        var values: [CELValue?]
+    }
     private var clock: CELTimestamp
     /// Whether an expression read the clock (`now()`, `timeSince()`).
     public private(set) var readClock = false
@@ -52,14 +63,16 @@ public final class CELActivation {
     }
 
     /// Forgets computed lazy bindings (when the same activation is reused for another resource).
-    public func resetLazyBindings() { lazy.removeAll(keepingCapacity: true) }
+    public func resetLazyBindings() { generation &+= 1 }
 
     /// Readies the activation for another evaluation: a new clock, no lazy results, no locals. The
     /// caller then sets every global slot.
     public func reset(now: CELTimestamp) {
         clock = now
         readClock = false
-        if !lazy.isEmpty { lazy.removeAll(keepingCapacity: true) }
+        generation &+= 1
+        // Tables of binding sets that are gone (replaced policies) would otherwise accumulate.
+        if lazyTables.count > 64 { lazyTables.removeAll(keepingCapacity: true) }
         if !locals.isEmpty { locals.removeAll(keepingCapacity: true) }
     }
 
@@ -94,7 +107,7 @@ public final class CELLazyBindings: @unchecked Sendable {
     public let names: [String]
     /// What a binding is called in errors (`undefined constant 'x'`).
     public let kind: String
-    private(set) var programs: [CELEval?]
+    @exclusivity(unchecked) private(set) var programs: [CELEval?]
     let index: [String: Int]
 
     public init(names: [String], kind: String = "variable") {
@@ -112,15 +125,34 @@ public final class CELLazyBindings: @unchecked Sendable {
     }
 
     func value(_ slot: Int, _ activation: CELActivation) -> CELValue {
-        let key = ObjectIdentifier(self)
-        if let cached = activation.lazy[key]?[slot] { return cached }
+        let owner = ObjectIdentifier(self)
+        let generation = activation.generation
+        var table = activation.lazyTables.firstIndex { $0.owner == owner }
+        if let table, activation.lazyTables[table].generation == generation, let cached = activation.lazyTables[table].values[slot] {
+            return cached
+        }
         guard let program = programs[slot] else { return .error("undefined field '\(names[slot])'") }
-        if activation.lazy[key] == nil { activation.lazy[key] = Array(repeating: nil, count: names.count) }
         // The binding's own comprehension variables use the same local slots as the caller's: keep the caller's.
         let callerLocals = activation.locals
         let value = program(activation)
         activation.locals = callerLocals
-        activation.lazy[key]![slot] = value
+        // Evaluating may have added tables (bindings that use other bindings), never removed one.
+        if table == nil { table = activation.lazyTables.firstIndex { $0.owner == owner } }
+        if table == nil {
+            activation.lazyTables.append(CELActivation.LazyTable(owner: owner, generation: generation,
+                                                                 values: Array(repeating: nil, count: names.count)))
+            table = activation.lazyTables.count - 1
+        }
+        guard let table else { return value }
+        if activation.lazyTables[table].generation != generation || activation.lazyTables[table].values.count != names.count {
+            activation.lazyTables[table].generation = generation
+            if activation.lazyTables[table].values.count == names.count {
+                for index in activation.lazyTables[table].values.indices { activation.lazyTables[table].values[index] = nil }
+            } else {
+                activation.lazyTables[table].values = Array(repeating: nil, count: names.count)
+            }
+        }
+        activation.lazyTables[table].values[slot] = value
         return value
     }
 }

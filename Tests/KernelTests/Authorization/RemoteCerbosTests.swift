@@ -16,8 +16,9 @@ struct RemoteCerbosTests {
     static let plugins: [any Plugin.Type] = [RoleTokensPlugin.self, TenancyProbePlugin.self]
     static let member: HTTPFields = [.authorization: "Bearer role_user_bob", HTTPField.Name("X-Test-Org")!: "acme"]
 
-    static func conf(port: Int, extra: String = "") -> String {
-        "plugin test.roles { }\nplugin test.tenancy { }\nauthorization {\n    engine cerbos http://127.0.0.1:\(port)\n    timeout 500ms\n\(extra)}\n"
+    /// A generous timeout unless a test is about timeouts: a loaded CI machine must not turn into denials.
+    static func conf(port: Int, timeout: String = "5s", extra: String = "") -> String {
+        "plugin test.roles { }\nplugin test.tenancy { }\nauthorization {\n    engine cerbos http://127.0.0.1:\(port)\n    timeout \(timeout)\n\(extra)}\n"
     }
 
     @Test func decisionsComeFromTheRemotePDP() async throws {
@@ -84,7 +85,7 @@ struct RemoteCerbosTests {
 
     @Test func aSlowPDPTimesOutAndDenies() async throws {
         try await Self.withFake(delay: .seconds(3)) { port, _ in
-            try await TestSite.withKernel(Self.conf(port: port), plugins: Self.plugins) { _, client in
+            try await TestSite.withKernel(Self.conf(port: port, timeout: "500ms"), plugins: Self.plugins) { _, client in
                 let started = ContinuousClock.now
                 let response = try await client.execute(uri: "/api/v1/probe/orgs/acme", method: .get, headers: Self.member)
                 #expect(response.status == .notFound)
