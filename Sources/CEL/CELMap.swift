@@ -117,8 +117,14 @@ public enum CELMapKey: Sendable, Hashable, CustomStringConvertible {
 public enum CELString {
     @inlinable
     public static func equal(_ a: String, _ b: String) -> Bool {
-        // Compared as UTF-8 bytes (Swift's == would fall back to canonical equivalence).
-        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8)
+        // Compared as UTF-8 bytes (Swift's == would fall back to canonical equivalence), straight from
+        // the strings' storage when they have it.
+        let (x, y) = (a.utf8, b.utf8)
+        guard x.count == y.count else { return false }
+        if let same = x.withContiguousStorageIfAvailable({ p in y.withContiguousStorageIfAvailable { q in p.elementsEqual(q) } }), let same {
+            return same
+        }
+        return x.elementsEqual(y)
     }
 
     /// Code-point order (the same as UTF-8 byte order).
