@@ -31,10 +31,7 @@ public enum KernelError: Error, CustomStringConvertible {
         case .unknownScheduledJob(let schedule, let kind, let known):
             return "schedule '\(schedule)' enqueues '\(kind)', which no enabled plugin runs (known kinds: \(known.joined(separator: ", ")))"
         case .policiesInvalid(let directory, let error):
-            let count = error.problems.count == 1 ? "1 problem" : "\(error.problems.count) problems"
-            return "the policies in '\(directory)' do not compile (\(count)):\n"
-                + error.problems.map { "  " + $0.description }.joined(separator: "\n")
-                + "\nRun `lintel policy check \(directory)` after fixing them."
+            return "\(directory): \(error)\nRun `lintel policy check \(directory)` after fixing them."
         case .pdpNeedsEmbeddedEngine:
             return "the pdp listener serves the embedded engine, but authorization uses a remote Cerbos; point clients at Cerbos itself or use 'engine embedded'"
         }

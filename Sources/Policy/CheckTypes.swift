@@ -39,7 +39,7 @@ public struct CheckResource: Sendable {
 
 /// How a check is evaluated.
 public struct CheckOptions: Sendable {
-    public enum SchemaEnforcement: String, Sendable {
+    public enum SchemaEnforcement: String, Sendable, CaseIterable {
         /// Schemas are not consulted.
         case none
         /// Violations are reported with the result; the decision is made as usual.

@@ -35,8 +35,9 @@ public final class AuthorizationService: Sendable {
             let byAction = Dictionary(answers.map { ($0.action, $0) }, uniquingKeysWith: { first, _ in first })
             answers = actions.map { byAction[$0] ?? AuthorizationDecision(action: $0, allowed: false, policy: "NO_DECISION") }
         }
-        timer.recordNanoseconds(Int64(elapsed.components.seconds) * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
-        let micros = Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12
+        let nanos = Int64(elapsed.components.seconds) * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        timer.recordNanoseconds(nanos)
+        let micros = Double(nanos) / 1000
         let logged = answers.prefix(recorded ?? answers.count)
         let emit = decisions.hasSubscribers
         for decision in logged {

@@ -40,11 +40,3 @@ public protocol Authorizer: Sendable {
     /// One decision per action, in the order asked.
     func decide(_ principal: PolicyPrincipal, actions: [String], on resource: ResourceRef) async -> [AuthorizationDecision]
 }
-
-/// Denies every action: what the Kernel answers with when no decision point could be set up.
-public struct DenyAllAuthorizer: Authorizer {
-    public init() {}
-    public func decide(_ principal: PolicyPrincipal, actions: [String], on resource: ResourceRef) async -> [AuthorizationDecision] {
-        actions.map { AuthorizationDecision(action: $0, allowed: false, policy: "NO_DECISION_POINT") }
-    }
-}

@@ -6,54 +6,47 @@ import Synchronization
 /// refused connection, an error status or an answer that does not cover every action denies, with policy
 /// `CERBOS_UNAVAILABLE`, and is logged. Decisions may be reused for `cache_ttl`.
 public final class CerbosAuthorizer: Authorizer {
-    let endpoint: URL
+    let checkURL: String
+    let healthURL: String
     let timeout: Swift.Duration
     let client: HTTPClient
     let logger: Logger
     let cache: DecisionCache?
 
     public init(url: URL, timeout: Swift.Duration, cacheTTL: Swift.Duration, logger: Logger, client: HTTPClient = HTTPClient(maxResponseSize: 4 << 20)) {
-        self.endpoint = url
+        var base = url.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        self.checkURL = base + "/api/check/resources"
+        self.healthURL = base + "/_cerbos/health"
         self.timeout = timeout
         self.client = client
         self.logger = logger
         self.cache = cacheTTL > .zero ? DecisionCache(ttl: cacheTTL) : nil
     }
 
-    func url(_ path: String) -> String {
-        var base = endpoint.absoluteString
-        while base.hasSuffix("/") { base.removeLast() }
-        return base + path
-    }
-
     public func decide(_ principal: PolicyPrincipal, actions: [String], on resource: ResourceRef) async -> [AuthorizationDecision] {
+        // No requestId: the same question serialises the same way, so the text is also the cache key.
         let body: JSONValue = [
-            "requestId": .string(UUID.v7().lowercasedString),
             "includeMeta": true,
             "principal": ["id": .string(principal.id), "roles": .array(principal.roles.map { .string($0) }), "attr": .object(principal.attributes)],
             "resources": [["actions": .array(actions.map { .string($0) }),
                            "resource": ["kind": .string(resource.kind), "id": .string(resource.id), "attr": .object(resource.attributes)]]],
         ]
-        var cacheKey = ""
-        if let cache {
-            var keyed = body
-            if case .object(var members) = keyed { members["requestId"] = nil; keyed = .object(members) }
-            cacheKey = keyed.jsonString()
-            if let hit = cache.lookup(cacheKey) { return hit }
-        }
+        let text = body.jsonString()
+        if let hit = cache?.lookup(text) { return hit }
         do {
-            let response = try await client.send(HTTPClientRequest(method: "POST", url: url("/api/check/resources"),
+            let response = try await client.send(HTTPClientRequest(method: "POST", url: checkURL,
                                                                    headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
-                                                                   body: Array(body.jsonString().utf8), timeout: timeout))
+                                                                   body: Array(text.utf8), timeout: timeout))
             guard response.status == 200 else {
                 throw HTTPClientError(description: "Cerbos answered \(response.status): \(response.text.prefix(300))", timedOut: false)
             }
             let decisions = try Self.decisions(in: response.body, actions: actions)
-            cache?.store(cacheKey, decisions)
+            cache?.store(text, decisions)
             return decisions
         } catch {
             logger.error("Cerbos check failed; denying", metadata: [
-                "url": .string(url("/api/check/resources")), "error": .string("\(error)"),
+                "url": .string(checkURL), "error": .string("\(error)"),
                 "resource_kind": .string(resource.kind), "actions": .array(actions.map { .string($0) }),
             ])
             return actions.map { AuthorizationDecision(action: $0, allowed: false, policy: "CERBOS_UNAVAILABLE") }
@@ -79,8 +72,8 @@ public final class CerbosAuthorizer: Authorizer {
 
     /// Cerbos's readiness: `GET /_cerbos/health` answers `{"status":"SERVING"}`.
     func healthCheck() -> HealthCheck {
-        HealthCheck("cerbos", timeout: timeout) { [client, timeout] in
-            let response = try await client.send(HTTPClientRequest(url: self.url("/_cerbos/health"), timeout: timeout))
+        HealthCheck("cerbos", timeout: timeout) { [client, timeout, healthURL] in
+            let response = try await client.send(HTTPClientRequest(url: healthURL, timeout: timeout))
             guard response.status == 200 else { throw HTTPClientError(description: "Cerbos health answered \(response.status)", timedOut: false) }
         }
     }

@@ -23,11 +23,7 @@ public final class EmbeddedAuthorizer: Authorizer {
         options.defaultScope = settings.defaultScope
         options.lenientScopeSearch = settings.lenientScopeSearch
         options.strictEvaluation = settings.strictEvaluation
-        options.schemaEnforcement = switch settings.schemaEnforcement {
-        case .none: .none
-        case .warn: .warn
-        case .reject: .reject
-        }
+        options.schemaEnforcement = settings.schemaEnforcement
         var globals = CELMap()
         for (name, value) in settings.globals { globals[.string(name)] = .string(value) }
         options.globals = globals

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import Metrics
+import NIOPosix
 import Policy
 import ServiceLifecycle
 import Synchronization
@@ -44,39 +45,46 @@ final class PolicyWatcher: Service {
         try? await cancelWhenGracefulShutdown { await self.watch() }
     }
 
+    // Walking the directory and compiling policies is blocking work: it runs on NIO's thread pool, never on
+    // the threads that serve requests.
+
     private func watch() async {
-        var fingerprint = PolicyLoader.fingerprint(directory: directory)
+        let directory = self.directory
+        let fingerprintNow: @Sendable () async -> String? = {
+            try? await NIOThreadPool.singleton.runIfActive { PolicyLoader.fingerprint(directory: directory) }
+        }
+        var fingerprint = await fingerprintNow()
         // With watching off only SIGHUP wakes the loop.
         let pause = interval > .zero ? interval : .seconds(3600)
         while !Task.isCancelled {
             await wake.wait(timeout: pause)
             if Task.isCancelled { return }
             let force = forced.exchange(false, ordering: .relaxed)
-            let current = PolicyLoader.fingerprint(directory: directory)
+            let current = await fingerprintNow()
             guard force || (interval > .zero && current != fingerprint) else { continue }
             fingerprint = current
-            reload(reason: force ? "signal" : "change")
+            await reload(reason: force ? "signal" : "change")
         }
     }
 
-    /// Compiles and swaps; true when the new set is serving.
-    @discardableResult
-    func reload(reason: String) -> Bool {
+    /// Compiles the directory and swaps the new set in; on any problem the running set stays.
+    private func reload(reason: String) async {
         let start = ContinuousClock.now
+        let directory = self.directory
         do {
-            let policies = try engine.reload(directory: directory)
+            let policies = try await NIOThreadPool.singleton.runIfActive { try PolicyLoader.load(directory: directory) }
+            engine.replace(policies)
             Counter(label: "lintel_policy_reloads_total", dimensions: [("outcome", "ok")]).increment()
             logger.info("policies reloaded", metadata: [
                 "reason": .string(reason), "policies": .stringConvertible(policies.count),
                 "duration_ms": .string(String(format: "%.1f", (ContinuousClock.now - start).timeInterval * 1000)),
             ])
-            return true
         } catch {
             Counter(label: "lintel_policy_reloads_total", dimensions: [("outcome", "failed")]).increment()
+            let problems = (error as? PolicyLoadError)?.problems.map(\.description) ?? ["\(error)"]
             logger.error("policies not reloaded; the previous set keeps serving", metadata: [
-                "reason": .string(reason), "problems": .array(error.problems.map { .string($0.description) }),
+                "reason": .string(reason), "problems": .array(problems.map { .string($0) }),
             ])
-            return false
         }
     }
 }

@@ -25,13 +25,13 @@ struct AdminJobRoutes: Sendable {
             return Page(results: items, count: count, next: page.next(for: request, pageCount: items.count, lastKey: items.last.map { [$0.id.uuidString] }))
         }
         routes.get("/{id}", Operation("Get a job", tags: ["jobs"], access: .authenticated, responses: [200: .init("The job.", schema: job)])) { [jobs] _, context in
-            try await context.authorize("read", on: ResourceRef(kind: "job", id: context.parameters.get("id") ?? "*", concealsExistence: false))
+            try await context.authorize("read", on: Self.job(context))
             guard let record = try await jobs.record(try Self.id(context)) else { throw Problem.notFound("No job has this id.") }
             return record
         }
         routes.post("/{id}/retry", Operation("Retry a dead job", tags: ["jobs"], access: .authenticated,
                                              responses: [200: .init("The job, queued again.", schema: job)])) { [jobs] _, context in
-            try await context.authorize("manage", on: ResourceRef(kind: "job", id: context.parameters.get("id") ?? "*", concealsExistence: false))
+            try await context.authorize("manage", on: Self.job(context))
             let id = try Self.id(context)
             guard let record = try await jobs.retry(id) else { throw try await Self.notDead(id, jobs) }
             return record
@@ -45,12 +45,17 @@ struct AdminJobRoutes: Sendable {
         }
         routes.delete("/{id}", Operation("Discard a dead job", tags: ["jobs"], access: .authenticated,
                                          responses: [204: .init("Discarded.")])) { [jobs] _, context in
-            try await context.authorize("manage", on: ResourceRef(kind: "job", id: context.parameters.get("id") ?? "*", concealsExistence: false))
+            try await context.authorize("manage", on: Self.job(context))
             let id = try Self.id(context)
             guard try await jobs.discard(id) else { throw try await Self.notDead(id, jobs) }
             return Response(status: .noContent)
         }
         return routes
+    }
+
+    /// The job a route names, as the policies see it (jobs are not tenant data: a denial is a 403).
+    static func job(_ context: AppRequestContext) -> ResourceRef {
+        ResourceRef(kind: "job", id: context.parameters.get("id") ?? "*", concealsExistence: false)
     }
 
     static func id(_ context: AppRequestContext) throws -> UUID {

@@ -79,9 +79,10 @@ public struct PDPServer: Sendable {
             throw PDPError.invalid("request body larger than \(Self.maxBodySize) bytes")
         }
         let bytes = Array(buffer.readableBytesView)
-        if let failure = JSONSyntax.check(bytes) { throw PDPError.invalid("proto: syntax error: \(failure.message)") }
         guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else {
-            throw PDPError.invalid("proto: syntax error: the body is not JSON")
+            // Only a body that does not parse is scanned again, for the position of the mistake.
+            guard let failure = JSONSyntax.check(bytes) else { throw PDPError.invalid("proto: syntax error: the body is not a JSON document") }
+            throw PDPError.invalid("proto: syntax error (line \(failure.line):\(failure.column)): \(failure.message)")
         }
         let input = try CheckResourcesRequest(json: json, limits: settings)
         let policies = engine.policies
@@ -101,25 +102,21 @@ public struct PDPServer: Sendable {
     }
 }
 
-/// A ULID (`01HHENANTHFD5DV3HZGDKB87PJ`): 48 bits of milliseconds then 80 random bits, Crockford base32.
+/// A ULID (`01HHENANTHFD5DV3HZGDKB87PJ`) for `cerbosCallId`: the 128 bits of a UUIDv7 (48 bits of
+/// milliseconds, then random bits, as a ULID has) written in Crockford base32.
 enum ULID {
     private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 
-    static func make(date: Date = Date()) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000)) & 0xFFFF_FFFF_FFFF
-        var chars: [Character] = []
-        chars.reserveCapacity(26)
-        for shift in stride(from: 45, through: 0, by: -5) { chars.append(alphabet[Int((millis >> UInt64(shift)) & 31)]) }
-        let high = UInt64(generator.next() as UInt16) // 16 bits
-        let low = generator.next() as UInt64 // 64 bits
-        for index in 0..<16 {
-            let bit = 79 - index * 5 - 4 // lowest bit of this 5-bit group in the 80-bit number
-            let value: UInt64 = bit >= 64 ? (high >> UInt64(bit - 64)) & 31
-                : bit + 5 <= 64 ? (low >> UInt64(bit)) & 31
-                : ((low >> UInt64(bit)) | (high << UInt64(64 - bit))) & 31
-            chars.append(alphabet[Int(value)])
-        }
-        return String(chars)
+    static func make() -> String {
+        let bytes = withUnsafeBytes(of: UUID.v7().uuid) { Array($0) }
+        let high = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let low = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        // 26 groups of 5 bits over 130 bits: the top two are zero.
+        return String((0..<26).map { index -> Character in
+            let shift = 125 - index * 5 // lowest bit of this group
+            // (`<<` by 64 is 0 in Swift, so the last group needs no special case.)
+            let value = shift >= 64 ? high >> UInt64(shift - 64) : low >> UInt64(shift) | high << UInt64(64 - shift)
+            return alphabet[Int(value & 31)]
+        })
     }
 }

@@ -1,4 +1,8 @@
 import Foundation
+import Policy
+
+/// `schema_enforcement none|warn|reject`: the engine's own setting, read from site.conf.
+extension CheckOptions.SchemaEnforcement: ConfigEnum {}
 
 /// The `authorization` block: which decision point answers `context.authorize` and how.
 public struct AuthorizationSettings: BlockSettings {
@@ -9,15 +13,6 @@ public struct AuthorizationSettings: BlockSettings {
         case cerbos(URL)
     }
 
-    public enum SchemaEnforcement: String, ConfigEnum {
-        /// Attribute schemas are not checked.
-        case none
-        /// Violations are logged with the decision; the policies still decide.
-        case warn
-        /// Violations deny every action.
-        case reject
-    }
-
     public var engine: Engine
     public var policies: String
     public var timeout: Swift.Duration
@@ -26,7 +21,7 @@ public struct AuthorizationSettings: BlockSettings {
     public var defaultScope: String
     public var lenientScopeSearch: Bool
     public var strictEvaluation: Bool
-    public var schemaEnforcement: SchemaEnforcement
+    public var schemaEnforcement: CheckOptions.SchemaEnforcement
     public var globals: [String: String]
     public var cacheTTL: Swift.Duration
     public var logDecisions: Bool
