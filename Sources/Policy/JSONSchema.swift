@@ -35,8 +35,8 @@ struct JSONSchema: Sendable {
 
     /// The ways `value` fails the schema, one per failing keyword; empty when it conforms.
     func validate(_ value: CELValue) -> [JSONSchemaError] {
-        var errors: [JSONSchemaError] = []
-        _ = SchemaEvaluator(nodes: nodes).evaluate(root, SchemaJSON(value), path: "", depth: 0, errors: &errors)
-        return errors
+        var evaluator = SchemaEvaluator(nodes: nodes)
+        evaluator.evaluate(root, value, at: SchemaSite(path: "", depth: 0))
+        return evaluator.errors
     }
 }

@@ -1,30 +1,33 @@
+import CEL
+
 /// Reads a schema document and the documents its `$ref`s name, and compiles every reachable subschema once.
 /// Work is a queue, not recursion, so long `$ref` chains and recursive schemas need no stack.
 struct SchemaCompiler {
-    private struct Location: Hashable {
+    /// A place in a schema document; its text (`cerbos:///a.json#/$defs/x`) names it in messages.
+    private struct Location: Hashable, CustomStringConvertible {
         var document: String
         var pointer: String
-        var key: String { document + "#" + pointer }
+        var description: String { document + "#" + pointer }
+        func appending(_ suffix: String) -> Location { Location(document: document, pointer: pointer + suffix) }
     }
 
     private struct Pending {
         var index: Int
-        var value: SchemaJSON
+        var value: CELValue
         var location: Location
         var base: String
     }
 
     let load: @Sendable (String) -> String?
-    private var documents: [String: SchemaJSON] = [:]
+    private var documents: [String: CELValue] = [:]
     /// Schema resources (documents and `$id`s) by absolute URI.
     private var resources: [String: Location] = [:]
     /// `$anchor`s by "resource URI#name".
     private var anchors: [String: Location] = [:]
     /// The base URI in effect inside each schema location found by `scan`.
-    private var bases: [String: String] = [:]
+    private var bases: [Location: String] = [:]
     private var nodes: [SchemaNode] = []
-    private var nodeLocations: [String] = []
-    private var indexByLocation: [String: Int] = [:]
+    private var indexByLocation: [Location: Int] = [:]
     private var pending: [Pending] = []
 
     private static let singleSchemaKeywords = [
@@ -54,7 +57,7 @@ struct SchemaCompiler {
 
     private mutating func addDocument(_ text: String, uri: String) throws {
         var parser = JSONTextParser(text)
-        let document: SchemaJSON
+        let document: CELValue
         do {
             document = try parser.parseDocument()
         } catch let error as JSONTextParser.SyntaxError {
@@ -66,43 +69,46 @@ struct SchemaCompiler {
     }
 
     /// Records the `$id`s, `$anchor`s and base URIs of every subschema of a document.
-    private mutating func scan(_ document: SchemaJSON, document uri: String) {
-        var stack: [(value: SchemaJSON, pointer: String, base: String)] = [(document, "", uri)]
+    private mutating func scan(_ document: CELValue, document uri: String) {
+        var stack: [(value: CELValue, location: Location, base: String)] = [(document, Location(document: uri, pointer: ""), uri)]
         while let item = stack.popLast() {
-            guard case .object(let object) = item.value else { continue }
-            let pointer = item.pointer
-            let location = Location(document: uri, pointer: pointer)
-            var base = item.base
-            if case .string(let id)? = object["$id"] {
-                if id.hasPrefix("#") {
-                    anchors[base + id] = location  // draft-07 spelling of an anchor
-                } else {
-                    base = SchemaURI.split(SchemaURI.resolve(id, against: base)).resource
-                    if resources[base] == nil { resources[base] = location }
-                }
+            guard case .map(let object) = item.value else { continue }
+            let location = item.location
+            let base = Self.base(of: object, within: item.base)
+            if case .string(let id)? = object[string: "$id"], id.hasPrefix("#") {
+                anchors[base + id] = location  // draft-07 spelling of an anchor
+            } else if resources[base] == nil {
+                resources[base] = location
             }
             for keyword in ["$anchor", "$dynamicAnchor"] {
-                if case .string(let name)? = object[keyword], anchors[base + "#" + name] == nil { anchors[base + "#" + name] = location }
+                if case .string(let name)? = object[string: keyword], anchors[base + "#" + name] == nil { anchors[base + "#" + name] = location }
             }
-            bases[location.key] = base
-            for (suffix, child) in Self.subschemas(of: object) { stack.append((child, pointer + suffix, base)) }
+            bases[location] = base
+            for (suffix, child) in Self.subschemas(of: object) { stack.append((child, location.appending(suffix), base)) }
         }
     }
 
-    private static func subschemas(of object: JSONObject) -> [(String, SchemaJSON)] {
-        var out: [(String, SchemaJSON)] = []
+    /// The base URI inside `object`: its `$id` resolved against the enclosing `base`, unless that `$id` is a
+    /// draft-07 anchor (`#name`).
+    private static func base(of object: CELMap, within base: String) -> String {
+        guard case .string(let id)? = object[string: "$id"], !id.hasPrefix("#") else { return base }
+        return SchemaURI.split(SchemaURI.resolve(id, against: base)).resource
+    }
+
+    private static func subschemas(of object: CELMap) -> [(String, CELValue)] {
+        var out: [(String, CELValue)] = []
         for keyword in singleSchemaKeywords {
-            if let value = object[keyword], value.isSchema { out.append(("/" + keyword, value)) }
+            if let value = object[string: keyword], value.isSchema { out.append(("/" + keyword, value)) }
         }
         for keyword in schemaArrayKeywords {
-            if case .array(let items)? = object[keyword] {
+            if case .list(let items)? = object[string: keyword] {
                 for (i, item) in items.enumerated() where item.isSchema { out.append(("/\(keyword)/\(i)", item)) }
             }
         }
         for keyword in schemaMapKeywords {
-            if case .object(let map)? = object[keyword] {
-                for key in map.keys {
-                    if let value = map[key], value.isSchema { out.append(("/" + JSONPointer.escape(keyword) + "/" + JSONPointer.escape(key), value)) }
+            if case .map(let map)? = object[string: keyword] {
+                for (key, value) in map.jsonMembers where value.isSchema {
+                    out.append(("/" + JSONPointer.escape(keyword) + "/" + JSONPointer.escape(key), value))
                 }
             }
         }
@@ -111,9 +117,9 @@ struct SchemaCompiler {
 
     private mutating func resolveReference(_ reference: String, base: String, from location: Location) throws -> Int {
         let (resource, fragment) = SchemaURI.split(SchemaURI.resolve(reference, against: base))
-        if resources[resource] == nil && documents[resource] == nil {
+        if resources[resource] == nil {
             guard let text = load(resource) else {
-                throw JSONSchemaLoadError(message: "cannot load schema \(resource), referenced by \"\(reference)\" at \(location.key)")
+                throw JSONSchemaLoadError(message: "cannot load schema \(resource), referenced by \"\(reference)\" at \(location)")
             }
             try addDocument(text, uri: resource)
         }
@@ -122,7 +128,7 @@ struct SchemaCompiler {
 
     /// The node for `fragment` (a JSON pointer or an anchor name) inside a known resource.
     private mutating func target(resource: String, fragment: String, reference: String, from: Location?) throws -> Int {
-        let referrer = from.map { " at \($0.key)" } ?? ""
+        let referrer = from.map { " at \($0)" } ?? ""
         guard let root = resources[resource] else {
             throw JSONSchemaLoadError(message: "cannot load schema \(resource), referenced by \"\(reference)\"\(referrer)")
         }
@@ -130,197 +136,217 @@ struct SchemaCompiler {
         if fragment.isEmpty {
             location = root
         } else if fragment.hasPrefix("/") {
-            location = Location(document: root.document, pointer: root.pointer + JSONPointer.canonical(fragment))
+            location = root.appending(JSONPointer.canonical(fragment))
         } else if let anchor = anchors[resource + "#" + fragment] {
             location = anchor
         } else {
             throw JSONSchemaLoadError(message: "$ref \"\(reference)\"\(referrer): no anchor \"\(fragment)\" in \(resource)")
         }
         guard let document = documents[location.document], let value = JSONPointer.resolve(location.pointer, in: document) else {
-            throw JSONSchemaLoadError(message: "$ref \"\(reference)\"\(referrer): nothing at \(location.key)")
+            throw JSONSchemaLoadError(message: "$ref \"\(reference)\"\(referrer): nothing at \(location)")
         }
         guard value.isSchema else {
-            throw JSONSchemaLoadError(message: "$ref \"\(reference)\"\(referrer): \(location.key) is not a schema")
+            throw JSONSchemaLoadError(message: "$ref \"\(reference)\"\(referrer): \(location) is not a schema")
         }
         return index(for: location, value: value, base: resource)
     }
 
-    private mutating func index(for location: Location, value: SchemaJSON, base: String) -> Int {
-        if let existing = indexByLocation[location.key] { return existing }
+    private mutating func index(for location: Location, value: CELValue, base: String) -> Int {
+        if let existing = indexByLocation[location] { return existing }
         let index = nodes.count
         nodes.append(SchemaNode())
-        nodeLocations.append(location.key)
-        indexByLocation[location.key] = index
+        indexByLocation[location] = index
         pending.append(Pending(index: index, value: value, location: location, base: base))
         return index
     }
 
     // MARK: Keywords
 
-    private mutating func compileNode(_ item: Pending) throws -> SchemaNode {
-        let object: JSONObject
-        switch item.value {
-        case .bool(let always): return SchemaNode(always: always)
-        case .object(let o): object = o
-        default: throw JSONSchemaLoadError(message: "invalid schema at \(item.location.key): a schema must be an object or a boolean")
-        }
-        let location = item.location
-        var base = item.base
-        if let scanned = bases[location.key] {
-            base = scanned
-        } else if case .string(let id)? = object["$id"], !id.hasPrefix("#") {
-            base = SchemaURI.split(SchemaURI.resolve(id, against: base)).resource
-        }
+    /// One schema object being compiled: its keywords, where it is, and the base URI its references resolve
+    /// against. Reads the keywords whose values must have a given shape.
+    private struct SchemaObject {
+        let keywords: CELMap
+        let location: Location
+        let base: String
+
+        subscript(keyword: String) -> CELValue? { keywords[string: keyword] }
 
         func invalid(_ keyword: String, _ requirement: String) -> JSONSchemaLoadError {
-            JSONSchemaLoadError(message: "invalid schema at \(location.key): \(keyword) must be \(requirement)")
+            JSONSchemaLoadError(message: "invalid schema at \(location): \(keyword) must be \(requirement)")
         }
-        func subschema(_ suffix: String, _ value: SchemaJSON, _ keyword: String) throws -> Int {
-            guard value.isSchema else { throw invalid(keyword, "a schema (an object or a boolean)") }
-            return index(for: Location(document: location.document, pointer: location.pointer + suffix), value: value, base: base)
-        }
-        func schema(_ keyword: String) throws -> Int? {
-            guard let value = object[keyword] else { return nil }
-            return try subschema("/" + keyword, value, keyword)
-        }
-        func schemaArray(_ keyword: String) throws -> [Int] {
-            guard let value = object[keyword] else { return [] }
-            guard case .array(let items) = value, !items.isEmpty else { throw invalid(keyword, "a non-empty array of schemas") }
-            return try items.enumerated().map { try subschema("/\(keyword)/\($0.offset)", $0.element, keyword) }
-        }
-        func schemaMap(_ keyword: String) throws -> [(name: String, schema: Int)] {
-            guard let value = object[keyword] else { return [] }
-            guard case .object(let map) = value else { throw invalid(keyword, "an object whose values are schemas") }
-            return try map.keys.map { key -> (name: String, schema: Int) in
-                (key, try subschema("/\(keyword)/" + JSONPointer.escape(key), map[key] ?? .null, keyword))
-            }
-        }
+
         func count(_ keyword: String) throws -> Int? {
-            guard let value = object[keyword] else { return nil }
-            guard case .number(let n) = value, n.isInteger, n.double >= 0 else { throw invalid(keyword, "a non-negative integer") }
+            guard let value = self[keyword] else { return nil }
+            guard let n = JSONNumber(value), n.isInteger, n.double >= 0 else { throw invalid(keyword, "a non-negative integer") }
             return n.int.map { Int(clamping: $0) } ?? Int.max
         }
+
         func number(_ keyword: String) throws -> JSONNumber? {
-            guard let value = object[keyword] else { return nil }
-            guard case .number(let n) = value, !n.double.isNaN else { throw invalid(keyword, "a number") }
+            guard let value = self[keyword] else { return nil }
+            guard let n = JSONNumber(value), !n.double.isNaN else { throw invalid(keyword, "a number") }
             return n
         }
-        func strings(_ value: SchemaJSON, _ keyword: String) throws -> [String] {
-            guard case .array(let items) = value else { throw invalid(keyword, "an array of strings") }
+
+        /// `exclusiveMinimum` / `exclusiveMaximum`: a number, or (draft-04) a boolean that makes the `inclusive`
+        /// bound beside it exclusive.
+        func exclusiveBound(_ keyword: String, inclusive: inout JSONNumber?) throws -> JSONNumber? {
+            guard case .bool(let exclusive)? = self[keyword] else { return try number(keyword) }
+            guard exclusive else { return nil }
+            defer { inclusive = nil }
+            return inclusive
+        }
+
+        func string(_ keyword: String) throws -> String? {
+            guard let value = self[keyword] else { return nil }
+            guard case .string(let s) = value else { throw invalid(keyword, "a string") }
+            return s
+        }
+
+        func strings(_ value: CELValue, _ keyword: String) throws -> [String] {
+            guard case .list(let items) = value else { throw invalid(keyword, "an array of strings") }
             return try items.map {
                 guard case .string(let s) = $0 else { throw invalid(keyword, "an array of strings") }
                 return s
             }
         }
+
         func regex(_ pattern: String, _ keyword: String) throws -> ECMARegex {
             guard let regex = ECMARegex(pattern) else { throw invalid(keyword, "a valid regular expression, not '\(pattern)'") }
             return regex
         }
+    }
 
+    private mutating func compileNode(_ item: Pending) throws -> SchemaNode {
+        let keywords: CELMap
+        switch item.value {
+        case .bool(let always): return SchemaNode(always: always)
+        case .map(let map): keywords = map
+        default: throw JSONSchemaLoadError(message: "invalid schema at \(item.location): a schema must be an object or a boolean")
+        }
+        let object = SchemaObject(keywords: keywords, location: item.location, base: bases[item.location] ?? Self.base(of: keywords, within: item.base))
         var node = SchemaNode()
         if case .string(let reference)? = object["$ref"] ?? object["$dynamicRef"] {
-            node.ref = try resolveReference(reference, base: base, from: location)
+            node.ref = try resolveReference(reference, base: object.base, from: object.location)
         } else if object["$ref"] != nil {
-            throw invalid("$ref", "a string")
+            throw object.invalid("$ref", "a string")
         }
+        try Self.readAssertions(object, into: &node)
+        try readApplicators(object, into: &node)
+        return node
+    }
 
+    /// The keywords that test the value itself, without subschemas.
+    private static func readAssertions(_ object: SchemaObject, into node: inout SchemaNode) throws {
         if let type = object["type"] {
             let names: [String]
-            if case .string(let name) = type { names = [name] } else { names = try strings(type, "type") }
-            guard !names.isEmpty, names.allSatisfy(Self.typeNames.contains) else {
-                throw invalid("type", "one of \(Self.typeNames.sorted().joined(separator: ", ")) or an array of them")
+            if case .string(let name) = type { names = [name] } else { names = try object.strings(type, "type") }
+            guard !names.isEmpty, names.allSatisfy(typeNames.contains) else {
+                throw object.invalid("type", "one of \(typeNames.sorted().joined(separator: ", ")) or an array of them")
             }
             node.types = names
         }
         node.const = object["const"]
         if let values = object["enum"] {
-            guard case .array(let items) = values else { throw invalid("enum", "an array") }
+            guard case .list(let items) = values else { throw object.invalid("enum", "an array") }
             node.enumValues = items
         }
 
-        node.minimum = try number("minimum")
-        node.maximum = try number("maximum")
-        // Draft-04 wrote exclusive bounds as booleans beside minimum/maximum.
-        if case .bool(let exclusive)? = object["exclusiveMinimum"] {
-            if exclusive { (node.minimum, node.exclusiveMinimum) = (nil, node.minimum) }
-        } else {
-            node.exclusiveMinimum = try number("exclusiveMinimum")
-        }
-        if case .bool(let exclusive)? = object["exclusiveMaximum"] {
-            if exclusive { (node.maximum, node.exclusiveMaximum) = (nil, node.maximum) }
-        } else {
-            node.exclusiveMaximum = try number("exclusiveMaximum")
-        }
-        node.multipleOf = try number("multipleOf")
-        if let m = node.multipleOf, !(m.double > 0) || m.double.isInfinite { throw invalid("multipleOf", "a number greater than 0") }
+        node.minimum = try object.number("minimum")
+        node.maximum = try object.number("maximum")
+        node.exclusiveMinimum = try object.exclusiveBound("exclusiveMinimum", inclusive: &node.minimum)
+        node.exclusiveMaximum = try object.exclusiveBound("exclusiveMaximum", inclusive: &node.maximum)
+        node.multipleOf = try object.number("multipleOf")
+        if let m = node.multipleOf, !(m.double > 0) || m.double.isInfinite { throw object.invalid("multipleOf", "a number greater than 0") }
 
-        node.minLength = try count("minLength")
-        node.maxLength = try count("maxLength")
-        if let value = object["pattern"] {
-            guard case .string(let pattern) = value else { throw invalid("pattern", "a string") }
-            node.pattern = try regex(pattern, "pattern")
-        }
-        if let value = object["format"] {
-            guard case .string(let format) = value else { throw invalid("format", "a string") }
-            node.format = format
-        }
+        node.minLength = try object.count("minLength")
+        node.maxLength = try object.count("maxLength")
+        node.pattern = try object.string("pattern").map { try object.regex($0, "pattern") }
+        node.format = try object.string("format")
 
-        node.minItems = try count("minItems")
-        node.maxItems = try count("maxItems")
+        node.minItems = try object.count("minItems")
+        node.maxItems = try object.count("maxItems")
         if let value = object["uniqueItems"] {
-            guard case .bool(let unique) = value else { throw invalid("uniqueItems", "a boolean") }
+            guard case .bool(let unique) = value else { throw object.invalid("uniqueItems", "a boolean") }
             node.uniqueItems = unique
         }
-        if case .array = object["items"] {
-            // Draft-07 tuple form: items is the prefix, additionalItems the rest.
-            node.prefixItems = try schemaArray("items")
-            node.items = try schema("additionalItems")
-        } else {
-            node.prefixItems = try schemaArray("prefixItems")
-            node.items = try schema("items")
-        }
-        node.contains = try schema("contains")
-        node.minContains = try count("minContains") ?? 1
-        node.maxContains = try count("maxContains")
+        node.minContains = try object.count("minContains") ?? 1
+        node.maxContains = try object.count("maxContains")
 
-        node.minProperties = try count("minProperties")
-        node.maxProperties = try count("maxProperties")
-        if let value = object["required"] { node.required = try strings(value, "required") }
-        node.properties = try schemaMap("properties")
-        node.declaredProperties = Set(node.properties.map(\.name))
-        for (name, schema) in try schemaMap("patternProperties") {
-            node.patternProperties.append((try regex(name, "patternProperties"), schema))
-        }
-        node.additionalProperties = try schema("additionalProperties")
-        node.propertyNamesSchema = try schema("propertyNames")
+        node.minProperties = try object.count("minProperties")
+        node.maxProperties = try object.count("maxProperties")
+        if let value = object["required"] { node.required = try object.strings(value, "required") }
         if let value = object["dependentRequired"] {
-            guard case .object(let map) = value else { throw invalid("dependentRequired", "an object whose values are arrays of strings") }
-            for key in map.keys { node.dependentRequired.append((key, try strings(map[key] ?? .null, "dependentRequired"))) }
+            guard case .map(let map) = value else { throw object.invalid("dependentRequired", "an object whose values are arrays of strings") }
+            for (name, required) in map.jsonMembers { node.dependentRequired.append((name, try object.strings(required, "dependentRequired"))) }
         }
-        node.dependentSchemas = try schemaMap("dependentSchemas")
-        if case .object(let map)? = object["dependencies"] {
-            for key in map.keys {
-                guard let value = map[key] else { continue }
-                if case .array = value {
-                    node.dependentRequired.append((key, try strings(value, "dependencies")))
+    }
+
+    /// The keywords that apply subschemas, each compiled to a node of its own.
+    private mutating func readApplicators(_ object: SchemaObject, into node: inout SchemaNode) throws {
+        if case .list = object["items"] {
+            // Draft-07 tuple form: items is the prefix, additionalItems the rest.
+            node.prefixItems = try subschemaList("items", in: object)
+            node.items = try subschema("additionalItems", in: object)
+        } else {
+            node.prefixItems = try subschemaList("prefixItems", in: object)
+            node.items = try subschema("items", in: object)
+        }
+        node.contains = try subschema("contains", in: object)
+
+        node.properties = try subschemaMap("properties", in: object)
+        for (name, schema) in try subschemaMap("patternProperties", in: object) {
+            node.patternProperties.append((try object.regex(name, "patternProperties"), schema))
+        }
+        node.additionalProperties = try subschema("additionalProperties", in: object)
+        node.propertyNamesSchema = try subschema("propertyNames", in: object)
+        node.dependentSchemas = try subschemaMap("dependentSchemas", in: object)
+        if case .map(let map)? = object["dependencies"] {
+            // Draft-07 spelling of both: an array is dependentRequired, a schema dependentSchemas.
+            for (name, value) in map.jsonMembers {
+                if case .list = value {
+                    node.dependentRequired.append((name, try object.strings(value, "dependencies")))
                 } else {
-                    node.dependentSchemas.append((key, try subschema("/dependencies/" + JSONPointer.escape(key), value, "dependencies")))
+                    node.dependentSchemas.append((name, try subschema(value, at: "/dependencies/" + JSONPointer.escape(name), in: object, keyword: "dependencies")))
                 }
             }
         }
 
-        node.allOf = try schemaArray("allOf")
-        node.anyOf = try schemaArray("anyOf")
-        node.oneOf = try schemaArray("oneOf")
-        node.not = try schema("not")
-        node.ifSchema = try schema("if")
+        node.allOf = try subschemaList("allOf", in: object)
+        node.anyOf = try subschemaList("anyOf", in: object)
+        node.oneOf = try subschemaList("oneOf", in: object)
+        node.not = try subschema("not", in: object)
+        node.ifSchema = try subschema("if", in: object)
         if node.ifSchema != nil {
-            node.thenSchema = try schema("then")
-            node.elseSchema = try schema("else")
+            node.thenSchema = try subschema("then", in: object)
+            node.elseSchema = try subschema("else", in: object)
         }
-        node.unevaluatedProperties = try schema("unevaluatedProperties")
-        node.unevaluatedItems = try schema("unevaluatedItems")
-        return node
+        node.unevaluatedProperties = try subschema("unevaluatedProperties", in: object)
+        node.unevaluatedItems = try subschema("unevaluatedItems", in: object)
+    }
+
+    /// The node for `value`, found at `suffix` below `object`.
+    private mutating func subschema(_ value: CELValue, at suffix: String, in object: SchemaObject, keyword: String) throws -> Int {
+        guard value.isSchema else { throw object.invalid(keyword, "a schema (an object or a boolean)") }
+        return index(for: object.location.appending(suffix), value: value, base: object.base)
+    }
+
+    private mutating func subschema(_ keyword: String, in object: SchemaObject) throws -> Int? {
+        guard let value = object[keyword] else { return nil }
+        return try subschema(value, at: "/" + keyword, in: object, keyword: keyword)
+    }
+
+    private mutating func subschemaList(_ keyword: String, in object: SchemaObject) throws -> [Int] {
+        guard let value = object[keyword] else { return [] }
+        guard case .list(let items) = value, !items.isEmpty else { throw object.invalid(keyword, "a non-empty array of schemas") }
+        return try items.enumerated().map { try subschema($0.element, at: "/\(keyword)/\($0.offset)", in: object, keyword: keyword) }
+    }
+
+    private mutating func subschemaMap(_ keyword: String, in object: SchemaObject) throws -> [(name: String, schema: Int)] {
+        guard let value = object[keyword] else { return [] }
+        guard case .map(let map) = value else { throw object.invalid(keyword, "an object whose values are schemas") }
+        return try map.jsonMembers.map { (name, value) in
+            (name, try subschema(value, at: "/\(keyword)/" + JSONPointer.escape(name), in: object, keyword: keyword))
+        }
     }
 
     /// A cycle of subschemas applied to the same value (`{"$ref": "#"}`) would never finish validating.
@@ -328,23 +354,23 @@ struct SchemaCompiler {
         enum Mark { case unvisited, active, done }
         var marks = [Mark](repeating: .unvisited, count: nodes.count)
         for start in nodes.indices where marks[start] == .unvisited {
-            var stack: [(node: Int, next: Int)] = [(start, 0)]
+            var stack: [(node: Int, edges: [Int], next: Int)] = [(start, nodes[start].inPlace, 0)]
             marks[start] = .active
-            while let (node, next) = stack.last.map({ ($0.node, $0.next) }) {
-                let edges = nodes[node].inPlace
-                if next == edges.count {
-                    marks[node] = .done
+            while let top = stack.last {
+                guard top.next < top.edges.count else {
+                    marks[top.node] = .done
                     stack.removeLast()
                     continue
                 }
                 stack[stack.count - 1].next += 1
-                let child = edges[next]
+                let child = top.edges[top.next]
                 switch marks[child] {
                 case .active:
-                    throw JSONSchemaLoadError(message: "invalid schema: \(nodeLocations[child]) refers to itself without descending into the value (an endless $ref loop)")
+                    let location = indexByLocation.first { $0.value == child }.map { "\($0.key)" } ?? "a subschema"
+                    throw JSONSchemaLoadError(message: "invalid schema: \(location) refers to itself without descending into the value (an endless $ref loop)")
                 case .unvisited:
                     marks[child] = .active
-                    stack.append((child, 0))
+                    stack.append((child, nodes[child].inPlace, 0))
                 case .done:
                     break
                 }

@@ -1,5 +1,4 @@
 import CEL
-import Foundation
 
 /// The `format` values checked; others are annotations and always pass. Checks are lenient where the RFCs are
 /// baroque (email local parts, URIs) and exact where mistakes are common (calendar dates, IP addresses).
@@ -124,7 +123,7 @@ enum SchemaFormat {
             }
         }
         guard requireScheme else { return true }
-        guard let colon = s.firstIndex(of: ":"), let first = s.first, first.isASCII, first.isLetter else { return false }
-        return s[..<colon].allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == ".") }
+        guard let colon = s.firstIndex(of: ":") else { return false }
+        return SchemaURI.isScheme(s[..<colon])
     }
 }

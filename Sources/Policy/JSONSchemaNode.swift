@@ -1,11 +1,13 @@
+import CEL
+
 /// One schema object, keywords parsed and subschemas replaced by their index in the compiled node list.
 struct SchemaNode: Sendable {
     /// Set for `true` / `false` schemas, which have no keywords.
     var always: Bool?
     var ref: Int?
     var types: [String]?
-    var const: SchemaJSON?
-    var enumValues: [SchemaJSON]?
+    var const: CELValue?
+    var enumValues: [CELValue]?
     var minimum: JSONNumber?
     var maximum: JSONNumber?
     var exclusiveMinimum: JSONNumber?
@@ -26,8 +28,11 @@ struct SchemaNode: Sendable {
     var minProperties: Int?
     var maxProperties: Int?
     var required: [String] = []
-    var properties: [(name: String, schema: Int)] = []
-    var declaredProperties: Set<String> = []
+    var properties: [(name: String, schema: Int)] = [] {
+        didSet { declaredProperties = Set(properties.map(\.name)) }
+    }
+    /// The names in `properties`, for `additionalProperties` to look up.
+    private(set) var declaredProperties: Set<String> = []
     var patternProperties: [(pattern: ECMARegex, schema: Int)] = []
     var additionalProperties: Int?
     var propertyNamesSchema: Int?

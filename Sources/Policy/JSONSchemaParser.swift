@@ -1,4 +1,7 @@
-/// JSON text to `SchemaJSON`, keeping object key order and telling `true` from `1`.
+import CEL
+
+/// JSON text to a CEL value, keeping object key order and telling `true` from `1`; integers Int64 holds are
+/// `.int`, other numbers `.double`.
 struct JSONTextParser {
     struct SyntaxError: Error {
         var message: String
@@ -23,7 +26,7 @@ struct JSONTextParser {
         return "line \(line), column \(column)"
     }
 
-    mutating func parseDocument() throws -> SchemaJSON {
+    mutating func parseDocument() throws -> CELValue {
         skipWhitespace()
         let value = try parseValue(depth: 0)
         skipWhitespace()
@@ -44,7 +47,7 @@ struct JSONTextParser {
         index += 1
     }
 
-    private mutating func parseValue(depth: Int) throws -> SchemaJSON {
+    private mutating func parseValue(depth: Int) throws -> CELValue {
         guard depth < Self.maxDepth else { throw failure("nested more than \(Self.maxDepth) levels") }
         guard let b = peek else { throw failure("unexpected end of input") }
         switch b {
@@ -65,13 +68,13 @@ struct JSONTextParser {
         index += expected.count
     }
 
-    private mutating func parseObject(depth: Int) throws -> SchemaJSON {
+    private mutating func parseObject(depth: Int) throws -> CELValue {
         index += 1
-        var object = JSONObject()
+        var object = CELMap()
         skipWhitespace()
         if peek == UInt8(ascii: "}") {
             index += 1
-            return .object(object)
+            return .map(object)
         }
         while true {
             skipWhitespace()
@@ -80,21 +83,21 @@ struct JSONTextParser {
             skipWhitespace()
             try expect(UInt8(ascii: ":"), "':'")
             skipWhitespace()
-            object[key] = try parseValue(depth: depth + 1)
+            object[.string(key)] = try parseValue(depth: depth + 1)
             skipWhitespace()
             if peek == UInt8(ascii: ",") { index += 1; continue }
             try expect(UInt8(ascii: "}"), "',' or '}'")
-            return .object(object)
+            return .map(object)
         }
     }
 
-    private mutating func parseArray(depth: Int) throws -> SchemaJSON {
+    private mutating func parseArray(depth: Int) throws -> CELValue {
         index += 1
-        var items: [SchemaJSON] = []
+        var items: [CELValue] = []
         skipWhitespace()
         if peek == UInt8(ascii: "]") {
             index += 1
-            return .array(items)
+            return .list(items)
         }
         while true {
             skipWhitespace()
@@ -102,53 +105,65 @@ struct JSONTextParser {
             skipWhitespace()
             if peek == UInt8(ascii: ",") { index += 1; continue }
             try expect(UInt8(ascii: "]"), "',' or ']'")
-            return .array(items)
+            return .list(items)
         }
     }
 
     private mutating func parseString() throws -> String {
         index += 1
         var out: [UInt8] = []
-        while true {
-            guard let b = peek else { throw failure("unterminated string") }
-            index += 1
+        while let b = peek {
             switch b {
             case UInt8(ascii: "\""):
+                index += 1
                 return String(decoding: out, as: UTF8.self)
             case UInt8(ascii: "\\"):
-                guard let e = peek else { throw failure("unterminated string") }
                 index += 1
-                switch e {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
-                case UInt8(ascii: "b"): out.append(0x08)
-                case UInt8(ascii: "f"): out.append(0x0C)
-                case UInt8(ascii: "n"): out.append(0x0A)
-                case UInt8(ascii: "r"): out.append(0x0D)
-                case UInt8(ascii: "t"): out.append(0x09)
-                case UInt8(ascii: "u"):
-                    var code = try hex4()
-                    if (0xD800..<0xDC00).contains(code), bytes[index...].starts(with: [UInt8(ascii: "\\"), UInt8(ascii: "u")]) {
-                        let save = index
-                        index += 2
-                        let low = try hex4()
-                        if (0xDC00..<0xE000).contains(low) {
-                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                        } else {
-                            index = save
-                        }
-                    }
-                    out.append(contentsOf: Array(String(Unicode.Scalar(code) ?? "\u{FFFD}").utf8))
-                default:
-                    index -= 1
-                    throw failure("invalid escape sequence")
-                }
+                try parseEscape(into: &out)
             case 0..<0x20:
-                index -= 1
                 throw failure("control character in string")
             default:
+                index += 1
                 out.append(b)
             }
         }
+        throw failure("unterminated string")
+    }
+
+    /// The escape whose letter `index` is on, appended to `out` as UTF-8.
+    private mutating func parseEscape(into out: inout [UInt8]) throws {
+        guard let e = peek else { throw failure("unterminated string") }
+        switch e {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
+        case UInt8(ascii: "b"): out.append(0x08)
+        case UInt8(ascii: "f"): out.append(0x0C)
+        case UInt8(ascii: "n"): out.append(0x0A)
+        case UInt8(ascii: "r"): out.append(0x0D)
+        case UInt8(ascii: "t"): out.append(0x09)
+        case UInt8(ascii: "u"):
+            index += 1
+            out.append(contentsOf: String(try parseUnicodeEscape()).utf8)
+            return
+        default: throw failure("invalid escape sequence")
+        }
+        index += 1
+    }
+
+    /// The four hex digits of a `\u` escape, joined with a `\u` low surrogate that follows a high one; a lone
+    /// surrogate becomes U+FFFD.
+    private mutating func parseUnicodeEscape() throws -> Unicode.Scalar {
+        var code = try hex4()
+        if (0xD800..<0xDC00).contains(code), bytes[index...].starts(with: [UInt8(ascii: "\\"), UInt8(ascii: "u")]) {
+            let save = index
+            index += 2
+            let low = try hex4()
+            if (0xDC00..<0xE000).contains(low) {
+                code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+            } else {
+                index = save
+            }
+        }
+        return Unicode.Scalar(code) ?? "\u{FFFD}"
     }
 
     private mutating func hex4() throws -> UInt32 {
@@ -159,7 +174,7 @@ struct JSONTextParser {
         return value
     }
 
-    private mutating func parseNumber() throws -> SchemaJSON {
+    private mutating func parseNumber() throws -> CELValue {
         let start = index
         func digits() -> Int {
             let from = index
@@ -185,8 +200,8 @@ struct JSONTextParser {
             guard digits() > 0 else { throw failure("invalid number") }
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
-        if integral, let int = Int64(text) { return .number(JSONNumber(int: int)) }
+        if integral, let int = Int64(text) { return .int(int) }
         guard let double = Double(text) else { throw failure("invalid number") }
-        return .number(JSONNumber(double: double))
+        return .double(double)
     }
 }

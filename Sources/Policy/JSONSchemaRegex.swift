@@ -18,7 +18,7 @@ final class ECMARegex: @unchecked Sendable {
         regex.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) != nil
     }
 
-    static func translate(_ pattern: String) -> String {
+    private static func translate(_ pattern: String) -> String {
         let chars = Array(pattern.unicodeScalars)
         var out = ""
         var i = 0

@@ -1,3 +1,4 @@
+import CEL
 import Foundation
 
 /// RFC 3986 reference resolution, enough for `$id` and `$ref` (`other.json#/$defs/x` against `cerbos:///a.json`).
@@ -19,8 +20,7 @@ enum SchemaURI {
                 query = String(rest[rest.index(after: question)...])
                 rest = rest[..<question]
             }
-            if let colon = rest.firstIndex(of: ":"), let first = rest.first, first.isASCII, first.isLetter,
-                rest[..<colon].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == ".") }) {
+            if let colon = rest.firstIndex(of: ":"), SchemaURI.isScheme(rest[..<colon]) {
                 scheme = String(rest[..<colon])
                 rest = rest[rest.index(after: colon)...]
             }
@@ -72,6 +72,12 @@ enum SchemaURI {
         return t.text
     }
 
+    /// Whether `text` is a URI scheme: a letter, then letters, digits, `+`, `-` and `.`.
+    static func isScheme(_ text: Substring) -> Bool {
+        guard let first = text.first, first.isASCII, first.isLetter else { return false }
+        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == ".") }
+    }
+
     /// The URI without its fragment, and the fragment (percent-decoded).
     static func split(_ uri: String) -> (resource: String, fragment: String) {
         guard let hash = uri.firstIndex(of: "#") else { return (uri, "") }
@@ -114,15 +120,15 @@ enum JSONPointer {
         tokens(pointer).map { "/" + escape($0) }.joined()
     }
 
-    static func resolve(_ pointer: String, in document: SchemaJSON) -> SchemaJSON? {
+    static func resolve(_ pointer: String, in document: CELValue) -> CELValue? {
         var value = document
         for token in tokens(pointer) {
             switch value {
-            case .object(let object):
-                guard let next = object[token] else { return nil }
+            case .map(let object):
+                guard let next = object[string: token] else { return nil }
                 value = next
-            case .array(let items):
-                guard token.allSatisfy(\.isASCII), let i = Int(token), items.indices.contains(i) else { return nil }
+            case .list(let items):
+                guard token.allSatisfy({ $0.isASCII && $0.isNumber }), let i = Int(token), items.indices.contains(i) else { return nil }
                 value = items[i]
             default:
                 return nil

@@ -6,14 +6,7 @@ import Testing
 /// Resource policies and derived roles: how one scope decides (cerbos-digest §3.5, §3.8, examples E1–E15, E20, E21).
 @Suite struct DecisionTests {
     static func album(_ rules: String, kind: String = "album") -> [String: String] {
-        ["album.yaml": """
-            apiVersion: api.cerbos.dev/v1
-            resourcePolicy:
-              resource: \(kind)
-              version: default
-              rules:
-            \(rules)
-            """]
+        ["album.yaml": resourcePolicy(kind, rules: rules)]
     }
 
     // MARK: Wildcard actions and roles
@@ -66,11 +59,7 @@ import Testing
     }
 
     @Test func wildcardAmongRolesMatchesEveryRole() {
-        let set = compilePolicies(Self.album("""
-                - actions: [view]
-                  effect: EFFECT_ALLOW
-                  roles: [admin, "*"]
-            """))
+        let set = compilePolicies(Self.album(allowRule("view", roles: #"admin, "*""#)))
         #expect(set.check(principal("a", ["guest"]), resource("album"), ["view"]).effect("view") == allow)
     }
 
@@ -119,11 +108,7 @@ import Testing
     }
 
     @Test func anythingNotAllowedIsDeniedByTheResourcePolicy() {
-        let set = compilePolicies(Self.album("""
-                - actions: [view]
-                  effect: EFFECT_ALLOW
-                  roles: [user]
-            """))
+        let set = compilePolicies(Self.album(allowRule("view", roles: "user")))
         let result = set.check(principal("a", ["user"]), resource("album"), ["view", "delete"])
         #expect(result.effects == ["view": allow, "delete": deny])
         #expect(result.decision("delete") == ActionDecision(action: "delete", effect: .deny, policy: "resource.album.vdefault", scope: ""))
@@ -132,21 +117,13 @@ import Testing
     }
 
     @Test func kindWithColonsIsSanitisedInThePolicyKey() {
-        let set = compilePolicies(Self.album("""
-                - actions: [view]
-                  effect: EFFECT_ALLOW
-                  roles: [user]
-            """, kind: "album:object"))
+        let set = compilePolicies(Self.album(allowRule("view", roles: "user"), kind: "album:object"))
         let result = set.check(principal("a", ["user"]), resource("album:object"), ["view"])
         #expect(result.decision("view") == ActionDecision(action: "view", effect: .allow, policy: "resource.album_object.vdefault", scope: ""))
     }
 
     @Test func kindWithoutAnyPolicyIsNoMatch() {
-        let set = compilePolicies(Self.album("""
-                - actions: [view]
-                  effect: EFFECT_ALLOW
-                  roles: [user]
-            """))
+        let set = compilePolicies(Self.album(allowRule("view", roles: "user")))
         let result = set.check(principal("a", ["user"]), resource("photo"), ["view", "edit"])
         #expect(result.effects == ["view": deny, "edit": deny])
         #expect(result.actions.allSatisfy { $0.policy == "NO_MATCH" && $0.scope.isEmpty })
@@ -172,15 +149,7 @@ import Testing
         """
 
     static func withDerivedRoles(_ rules: String) -> [String: String] {
-        ["derived.yaml": ownerRoles, "album.yaml": """
-            apiVersion: api.cerbos.dev/v1
-            resourcePolicy:
-              resource: album
-              version: default
-              importDerivedRoles: [common_roles]
-              rules:
-            \(rules)
-            """]
+        ["derived.yaml": ownerRoles, "album.yaml": resourcePolicy("album", importing: "common_roles", rules: rules)]
     }
 
     @Test func derivedRoleNeedsOneOfItsParentRoles() {
@@ -281,14 +250,7 @@ import Testing
     }
 
     @Test func missingAttributeInAnAllowConditionFailsClosedAndIsRecorded() {
-        let set = compilePolicies(Self.album("""
-                - actions: [view]
-                  effect: EFFECT_ALLOW
-                  roles: [employee]
-                  condition:
-                    match:
-                      expr: request.resource.attr.public == true
-            """))
+        let set = compilePolicies(Self.album(allowRule("view", roles: "employee", condition: "request.resource.attr.public == true")))
         let result = set.check(principal("a", ["employee"]), resource("album"), ["view"])
         #expect(result.effect("view") == deny)
         #expect(result.evaluationErrors.contains { $0.contains("no such key") && $0.contains("public") })
@@ -357,14 +319,7 @@ import Testing
     }
 
     @Test func nonBooleanConditionIsNotMetWithoutAnError() {
-        let set = compilePolicies(Self.album("""
-                - actions: [view]
-                  effect: EFFECT_ALLOW
-                  roles: [user]
-                  condition:
-                    match:
-                      expr: R.attr.name
-            """))
+        let set = compilePolicies(Self.album(allowRule("view", roles: "user", condition: "R.attr.name")))
         let result = set.check(principal("a", ["user"]), resource("album", attr: "{name: holiday}"), ["view"])
         #expect(result.effect("view") == deny)
         #expect(result.evaluationErrors.isEmpty)
@@ -417,14 +372,7 @@ import Testing
     }
 
     @Test func requestScopesAreSeenAsSentWithoutTheLeadingDot() {
-        let set = compilePolicies(Self.album("""
-                - actions: [view]
-                  effect: EFFECT_ALLOW
-                  roles: [user]
-                  condition:
-                    match:
-                      expr: R.scope == "" && P.scope == "" && request.resource.scope == ""
-            """))
+        let set = compilePolicies(Self.album(allowRule("view", roles: "user", condition: #"R.scope == "" && P.scope == "" && request.resource.scope == """#)))
         var options = CheckOptions()
         options.defaultScope = "."
         #expect(set.check(principal("a", ["user"], scope: "."), resource("album", scope: "."), ["view"]).effect("view") == allow)
@@ -434,26 +382,8 @@ import Testing
     // MARK: Versions and disabled policies
 
     static let versioned: [String: String] = [
-        "default.yaml": """
-            apiVersion: api.cerbos.dev/v1
-            resourcePolicy:
-              resource: leave_request
-              version: default
-              rules:
-                - actions: [view]
-                  effect: EFFECT_ALLOW
-                  roles: [user]
-            """,
-        "staging.yaml": """
-            apiVersion: api.cerbos.dev/v1
-            resourcePolicy:
-              resource: leave_request
-              version: staging
-              rules:
-                - actions: [view, approve]
-                  effect: EFFECT_ALLOW
-                  roles: [user]
-            """,
+        "default.yaml": resourcePolicy("leave_request", rules: allowRule("view", roles: "user")),
+        "staging.yaml": resourcePolicy("leave_request", version: "staging", rules: allowRule("view, approve", roles: "user")),
     ]
 
     @Test func omittedVersionMeansDefault() {

@@ -6,17 +6,10 @@ import Testing
 /// Reading a policy directory and the problems it reports, each naming the file, the position and the field
 /// path (cerbos-digest §1.1, §2).
 @Suite struct LoaderTests {
-    static func albumPolicy(_ kind: String = "album", action: String = "view") -> String {
-        """
-        apiVersion: api.cerbos.dev/v1
-        resourcePolicy:
-          resource: \(kind)
-          version: default
-          rules:
-            - actions: [\(action)]
-              effect: EFFECT_ALLOW
-              roles: [user]
-        """
+    /// A policy allowing `action` on `kind` to users; `continued` follows the rule's last line (indented by six
+    /// spaces to add to that rule, by four to start another).
+    static func albumPolicy(_ kind: String = "album", action: String = "view", continued: String? = nil) -> String {
+        resourcePolicy(kind, rules: allowRule(action, roles: "user")) + (continued.map { "\n" + $0 } ?? "")
     }
 
     // MARK: Formats and files
@@ -87,29 +80,14 @@ import Testing
     }
 
     @Test func snakeCaseFieldNamesAreAccepted() {
+        func snakeCased(_ policy: String) -> String {
+            [("importDerivedRoles", "import_derived_roles"), ("derivedRoles", "derived_roles"), ("parentRoles", "parent_roles"),
+             ("resourcePolicy", "resource_policy")]
+                .reduce(policy) { $0.replacingOccurrences(of: $1.0, with: $1.1) }
+        }
         let set = compilePolicies([
-            "roles.yaml": """
-                apiVersion: api.cerbos.dev/v1
-                derived_roles:
-                  name: owners
-                  definitions:
-                    - name: owner
-                      parent_roles: [user]
-                      condition:
-                        match:
-                          expr: R.attr.owner == P.id
-                """,
-            "album.yaml": """
-                apiVersion: api.cerbos.dev/v1
-                resource_policy:
-                  resource: album
-                  version: default
-                  import_derived_roles: [owners]
-                  rules:
-                    - actions: [delete]
-                      effect: EFFECT_ALLOW
-                      derived_roles: [owner]
-                """,
+            "roles.yaml": snakeCased(ownersDerivedRoles),
+            "album.yaml": snakeCased(resourcePolicy("album", importing: "owners", rules: allowRule("delete", derivedRoles: "owner"))),
         ])
         #expect(set.check(principal("alice", ["user"]), resource("album", attr: "{owner: alice}"), ["delete"]).effect("delete") == allow)
     }
@@ -141,19 +119,11 @@ import Testing
     // MARK: Problems
 
     @Test func unknownFieldIsReportedWithPathPositionAndSuggestion() {
-        let problems = compileProblems(["album.yaml": """
-            apiVersion: api.cerbos.dev/v1
-            resourcePolicy:
-              resource: album
-              version: default
-              rules:
-                - actions: [view]
-                  effect: EFFECT_ALLOW
-                  roles: [user]
+        let problems = compileProblems(["album.yaml": Self.albumPolicy(continued: """
                   conditon:
                     match:
                       expr: "true"
-            """])
+            """)])
         #expect(problems.count == 1)
         let problem = problems.first
         #expect(problem?.kind == .parse)
@@ -256,28 +226,14 @@ import Testing
     }
 
     @Test func badCELIsReportedWithItsPosition() {
-        let problems = compileProblems(["album.yaml": """
-            apiVersion: api.cerbos.dev/v1
-            resourcePolicy:
-              resource: album
-              version: default
-              rules:
-                - actions: [view]
-                  effect: EFFECT_ALLOW
-                  roles: [user]
+        let problems = compileProblems(["album.yaml": Self.albumPolicy(continued: """
                   condition:
                     match:
                       all:
                         of:
                           - expr: R.attr.public == true
                           - expr: R.attr.owner == (P.id
-                - actions: [edit]
-                  effect: EFFECT_ALLOW
-                  roles: [user]
-                  condition:
-                    match:
-                      expr: wat == 1
-            """])
+            """ + "\n" + allowRule("edit", roles: "user", condition: "wat == 1"))])
         #expect(problems.count == 2)
         let syntax = problems.first { $0.position.line == 14 }
         #expect(syntax?.kind == .compile)

@@ -243,24 +243,8 @@ import Testing
 
     @Test func ruleForADerivedRoleThePrincipalLacksEmitsNothing() {
         let set = compilePolicies([
-            "roles.yaml": """
-                apiVersion: api.cerbos.dev/v1
-                derivedRoles:
-                  name: owners
-                  definitions:
-                    - name: owner
-                      parentRoles: [user]
-                      condition:
-                        match:
-                          expr: R.attr.owner == P.id
-                """,
-            "doc.yaml": """
-                apiVersion: api.cerbos.dev/v1
-                resourcePolicy:
-                  resource: doc
-                  version: default
-                  importDerivedRoles: [owners]
-                  rules:
+            "roles.yaml": ownersDerivedRoles,
+            "doc.yaml": resourcePolicy("doc", importing: "owners", rules: """
                     - name: owner-edit
                       actions: [edit]
                       effect: EFFECT_ALLOW
@@ -272,7 +256,7 @@ import Testing
                         when:
                           ruleActivated: '"edited"'
                           conditionNotMet: '"locked"'
-                """,
+                """),
         ])
         let stranger = set.check(principal("bob", ["user"]), resource("doc", attr: "{owner: alice, locked: true}"), ["edit"])
         #expect(stranger.effect("edit") == deny)

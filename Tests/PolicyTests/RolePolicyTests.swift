@@ -8,15 +8,7 @@ import Testing
 @Suite struct RolePolicyTests {
 
     static let relics: [String: String] = [
-        "role.yaml": """
-            apiVersion: api.cerbos.dev/v1
-            rolePolicy:
-              role: relic_specialist
-              parentRoles: [expedition_member]
-              rules:
-                - resource: temple_relic
-                  allowActions: [view, polish]
-            """,
+        "role.yaml": rolePolicy("relic_specialist", parentRoles: "expedition_member", rules: allowActionsRule("view, polish", on: "temple_relic")),
         "temple.yaml": scopedPolicy("temple_relic", scope: "", rules: allowRule("edit, view", roles: "expedition_member")),
         "archive.yaml": scopedPolicy("archive_record", scope: "", rules: allowRule("edit, view", roles: "expedition_member")),
     ]
@@ -48,35 +40,11 @@ import Testing
         "acme.hr.yaml": scopedPolicy("leave_request", scope: "acme.hr", rules: allowRule("redirect, aid", roles: "employee")),
         "acme.hr.uk.yaml": scopedPolicy("leave_request", scope: "acme.hr.uk", rules: allowRule("assist, suggest", roles: "employee")
                                         + "\n" + allowRule("block", roles: "boss")),
-        "assistant.yaml": """
-            apiVersion: api.cerbos.dev/v1
-            rolePolicy:
-              role: acme_assistant
-              scope: acme.hr.uk
-              parentRoles: [acme_travel_agent]
-              rules:
-                - resource: leave_request
-                  allowActions: [assist, aid, redirect, "view:public"]
-            """,
-        "agent.yaml": """
-            apiVersion: api.cerbos.dev/v1
-            rolePolicy:
-              role: acme_travel_agent
-              scope: acme.hr.uk
-              parentRoles: [employee]
-              rules:
-                - resource: leave_request
-                  allowActions: [suggest, assist, redirect, "view:*"]
-            """,
-        "creator.yaml": """
-            apiVersion: api.cerbos.dev/v1
-            rolePolicy:
-              role: acme_creator
-              scope: acme.hr.uk.brighton
-              rules:
-                - resource: leave_request
-                  allowActions: [create]
-            """,
+        "assistant.yaml": rolePolicy("acme_assistant", scope: "acme.hr.uk", parentRoles: "acme_travel_agent",
+                                     rules: allowActionsRule(#"assist, aid, redirect, "view:public""#, on: "leave_request")),
+        "agent.yaml": rolePolicy("acme_travel_agent", scope: "acme.hr.uk", parentRoles: "employee",
+                                 rules: allowActionsRule(#"suggest, assist, redirect, "view:*""#, on: "leave_request")),
+        "creator.yaml": rolePolicy("acme_creator", scope: "acme.hr.uk.brighton", rules: allowActionsRule("create", on: "leave_request")),
     ]
 
     @Test func parentRolePoliciesNarrowToo() {
@@ -103,16 +71,7 @@ import Testing
 
     @Test func rolePolicyVersionMustMatchTheResourceVersion() {
         let set = compilePolicies([
-            "role.yaml": """
-                apiVersion: api.cerbos.dev/v1
-                rolePolicy:
-                  role: 20210210_admin
-                  version: "20210210"
-                  parentRoles: [admin]
-                  rules:
-                    - resource: leave_request
-                      allowActions: [view]
-                """,
+            "role.yaml": rolePolicy("20210210_admin", version: "20210210", parentRoles: "admin", rules: allowActionsRule("view", on: "leave_request")),
             "leave.yaml": scopedPolicy("leave_request", scope: "", version: "20210210", rules: allowRule("view, create", roles: "admin")),
         ])
         let result = set.check(principal("a", ["20210210_admin"]), resource("leave_request", version: "20210210"), ["view", "create"])
@@ -124,23 +83,10 @@ import Testing
 
     @Test func everyMatchingConditionalAllowActionRuleMustHold() {
         let set = compilePolicies([
-            "role.yaml": """
-                apiVersion: api.cerbos.dev/v1
-                rolePolicy:
-                  role: auditor
-                  parentRoles: [user]
-                  rules:
-                    - resource: report
-                      allowActions: ["view:*"]
-                      condition:
-                        match:
-                          expr: P.attr.cleared == true
-                    - resource: "*"
-                      allowActions: ["view:*", export]
-                      condition:
-                        match:
-                          expr: R.attr.region == P.attr.region
-                """,
+            "role.yaml": rolePolicy("auditor", parentRoles: "user", rules: [
+                allowActionsRule(#""view:*""#, on: "report", condition: "P.attr.cleared == true"),
+                allowActionsRule(#""view:*", export"#, on: "*", condition: "R.attr.region == P.attr.region"),
+            ].joined(separator: "\n")),
             "report.yaml": scopedPolicy("report", scope: "", rules: allowRule("\"view:*\", export", roles: "user")),
         ])
         func check(_ attr: String, _ action: String) -> Effect {
@@ -155,37 +101,9 @@ import Testing
 
     @Test func rolePolicyParentsCountAsParentRolesOfDerivedRoles() {
         let set = compilePolicies([
-            "roles.yaml": """
-                apiVersion: api.cerbos.dev/v1
-                derivedRoles:
-                  name: owners
-                  definitions:
-                    - name: owner
-                      parentRoles: [user]
-                      condition:
-                        match:
-                          expr: R.attr.owner == P.id
-                """,
-            "album.yaml": """
-                apiVersion: api.cerbos.dev/v1
-                resourcePolicy:
-                  resource: "album:object"
-                  version: default
-                  importDerivedRoles: [owners]
-                  rules:
-                    - actions: [delete, share]
-                      effect: EFFECT_ALLOW
-                      derivedRoles: [owner]
-                """,
-            "clerk.yaml": """
-                apiVersion: api.cerbos.dev/v1
-                rolePolicy:
-                  role: clerk
-                  parentRoles: [user]
-                  rules:
-                    - resource: "album:object"
-                      allowActions: [delete]
-                """,
+            "roles.yaml": ownersDerivedRoles,
+            "album.yaml": resourcePolicy("album:object", importing: "owners", rules: allowRule("delete, share", derivedRoles: "owner")),
+            "clerk.yaml": rolePolicy("clerk", parentRoles: "user", rules: allowActionsRule("delete", on: "album:object")),
         ])
         let result = set.check(principal("alice", ["clerk"]), resource("album:object", attr: "{owner: alice}"), ["delete", "share"])
         #expect(result.actions == [

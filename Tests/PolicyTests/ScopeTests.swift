@@ -141,30 +141,9 @@ import Testing
     }
 
     @Test func effectiveDerivedRolesComeOnlyFromScopesTheCheckVisited() {
-        let roles = """
-            apiVersion: api.cerbos.dev/v1
-            derivedRoles:
-              name: owners
-              definitions:
-                - name: owner
-                  parentRoles: [user]
-                  condition:
-                    match:
-                      expr: R.attr.owner == P.id
-            """
         let set = compilePolicies([
-            "roles.yaml": roles,
-            "root.yaml": """
-                apiVersion: api.cerbos.dev/v1
-                resourcePolicy:
-                  resource: doc
-                  version: default
-                  importDerivedRoles: [owners]
-                  rules:
-                    - actions: [edit]
-                      effect: EFFECT_ALLOW
-                      derivedRoles: [owner]
-                """,
+            "roles.yaml": ownersDerivedRoles,
+            "root.yaml": resourcePolicy("doc", importing: "owners", rules: allowRule("edit", derivedRoles: "owner")),
             "acme.yaml": scopedPolicy("doc", scope: "acme", rules: allowRule("view", roles: "user")),
         ])
         let owned = resource("doc", attr: "{owner: alice}", scope: "acme")

@@ -153,15 +153,57 @@ func principalPolicy(_ id: String, scope: String, permissions: String? = nil, ve
     """
 }
 
+/// A resource policy file for `kind` with no scope; `importing` names derived roles sets (`owners, common`).
+/// No blank lines, so that positions in problems are those of the text as written.
+func resourcePolicy(_ kind: String, version: String = "default", importing derivedRoles: String? = nil, rules: String) -> String {
+    var lines = ["apiVersion: api.cerbos.dev/v1", "resourcePolicy:", "  resource: \(kind)", "  version: \(version)"]
+    if let derivedRoles { lines.append("  importDerivedRoles: [\(derivedRoles)]") }
+    return (lines + ["  rules:", rules]).joined(separator: "\n")
+}
+
+/// A role policy file for `role`; `rules` are YAML list items indented by four spaces (`allowActionsRule`).
+func rolePolicy(_ role: String, scope: String? = nil, version: String? = nil, parentRoles: String? = nil, rules: String) -> String {
+    var lines = ["apiVersion: api.cerbos.dev/v1", "rolePolicy:", "  role: \(role)"]
+    if let scope { lines.append("  scope: \(scope)") }
+    if let version { lines.append("  version: \"\(version)\"") }
+    if let parentRoles { lines.append("  parentRoles: [\(parentRoles)]") }
+    return (lines + ["  rules:", rules]).joined(separator: "\n")
+}
+
+/// The `owners` derived roles: `owner` is a user named by the resource's `owner` attribute.
+let ownersDerivedRoles = """
+    apiVersion: api.cerbos.dev/v1
+    derivedRoles:
+      name: owners
+      definitions:
+        - name: owner
+          parentRoles: [user]
+          condition:
+            match:
+              expr: R.attr.owner == P.id
+    """
+
+/// The `condition` of a rule whose fields are indented by six spaces.
+private func conditionLines(_ condition: String?) -> String {
+    condition.map { "\n      condition:\n        match:\n          expr: \($0)" } ?? ""
+}
+
 /// Allows `actions` to `roles` (a rule list item).
 func allowRule(_ actions: String, roles: String, condition: String? = nil) -> String {
-    var rule = """
-            - actions: [\(actions)]
-              effect: EFFECT_ALLOW
-              roles: [\(roles)]
-        """
-    if let condition { rule += "\n      condition:\n        match:\n          expr: \(condition)" }
-    return rule
+    """
+        - actions: [\(actions)]
+          effect: EFFECT_ALLOW
+          roles: [\(roles)]
+    """ + conditionLines(condition)
+}
+
+/// Allows `actions` to the derived roles `derivedRoles` (a rule list item).
+func allowRule(_ actions: String, derivedRoles: String) -> String {
+    """
+        - actions: [\(actions)]
+          effect: EFFECT_ALLOW
+          derivedRoles: [\(derivedRoles)]
+    """
 }
 
 func denyRule(_ actions: String, roles: String) -> String {
@@ -170,4 +212,12 @@ func denyRule(_ actions: String, roles: String) -> String {
           effect: EFFECT_DENY
           roles: [\(roles)]
     """
+}
+
+/// A role policy rule allowing `actions` on `resource` (a rule list item).
+func allowActionsRule(_ actions: String, on resource: String, condition: String? = nil) -> String {
+    """
+        - resource: "\(resource)"
+          allowActions: [\(actions)]
+    """ + conditionLines(condition)
 }
