@@ -119,7 +119,8 @@ final class DocumentReader {
         var best: (String, Int)?
         for candidate in candidates {
             let d = editDistance(word.lowercased(), candidate.lowercased())
-            if d <= max(2, candidate.count / 3), best == nil || d < best!.1 { best = (candidate, d) }
+            // Ties go to the first name in sorted order, so the suggestion does not depend on the set's order.
+            if d <= max(2, candidate.count / 3), best.map({ (d, candidate) < ($0.1, $0.0) }) ?? true { best = (candidate, d) }
         }
         return best?.0
     }
@@ -170,6 +171,16 @@ struct Fields {
             return nil
         }
         return Located(s, reader.position(node, path))
+    }
+
+    /// The items of a list field; none when it is absent or not a list (a problem then).
+    func list(_ name: String) -> [(node: DocumentNode, path: String)] {
+        self[name].flatMap { reader.list($0.node, $0.path) } ?? []
+    }
+
+    /// The entries of a map field; none when it is absent or not a map (a problem then).
+    func map(_ name: String) -> [(key: String, node: DocumentNode, path: String)] {
+        self[name].flatMap { reader.map($0.node, $0.path) } ?? []
     }
 
     func bool(_ name: String) -> Bool {

@@ -90,14 +90,15 @@ final class PolicyCompiler {
     private func checkImports() {
         for document in documents {
             let (derived, variables, constants) = imports(of: document.body)
-            for name in derived where derivedRoleSets[name.value] == nil {
-                problem(.missingImport, document.file, name.position, "cannot find derived roles '\(name.value)' imported by policy \(document.key)")
-            }
-            for name in variables where exportedVariables[name.value] == nil {
-                problem(.missingImport, document.file, name.position, "cannot find variables '\(name.value)' imported by policy \(document.key)")
-            }
-            for name in constants where exportedConstants[name.value] == nil {
-                problem(.missingImport, document.file, name.position, "cannot find constants '\(name.value)' imported by policy \(document.key)")
+            let checks: [(names: [Located<String>], what: String, exists: (String) -> Bool)] = [
+                (derived, "derived roles", { self.derivedRoleSets[$0] != nil }),
+                (variables, "variables", { self.exportedVariables[$0] != nil }),
+                (constants, "constants", { self.exportedConstants[$0] != nil }),
+            ]
+            for (names, what, exists) in checks {
+                for name in names where !exists(name.value) {
+                    problem(.missingImport, document.file, name.position, "cannot find \(what) '\(name.value)' imported by policy \(document.key)")
+                }
             }
         }
     }
@@ -142,18 +143,14 @@ final class PolicyCompiler {
                         $0.scope == ancestor && RowIndex.resourceMatches($0.resource, kind: p.resource.value)
                     }
                     if !coveredByRolePolicy {
-                        let missing = PolicyNames.resourceKey(kind: p.resource.value, version: p.version, scope: ancestor)
-                        problem(.missingScope, document.file, document.position,
-                                "scoped policy \(missing) is not found but is required by descendant policy \(document.key)")
+                        missingScope(PolicyNames.resourceKey(kind: p.resource.value, version: p.version, scope: ancestor), of: document)
                     }
                 }
             case .principal(let p):
                 scope = p.scope
                 permission = p.scopePermissions
                 for ancestor in PolicyNames.scopeChain(p.scope).dropFirst() where !principalScopes.contains("\(p.principal.value)|\(p.version)|\(ancestor)") {
-                    let missing = PolicyNames.principalKey(id: p.principal.value, version: p.version, scope: ancestor)
-                    problem(.missingScope, document.file, document.position,
-                            "scoped policy \(missing) is not found but is required by descendant policy \(document.key)")
+                    missingScope(PolicyNames.principalKey(id: p.principal.value, version: p.version, scope: ancestor), of: document)
                 }
             default:
                 continue
@@ -166,6 +163,11 @@ final class PolicyCompiler {
                 permissions[scope] = (effective, document)
             }
         }
+    }
+
+    private func missingScope(_ missing: String, of document: PolicyDocument) {
+        problem(.missingScope, document.file, document.position,
+                "scoped policy \(missing) is not found but is required by descendant policy \(document.key)")
     }
 
     // MARK: Conditions and outputs
@@ -233,13 +235,7 @@ final class PolicyCompiler {
             let condition = condition(rule.condition, scope: scope, file: file)
             let output = output(rule.output, scope: scope, file: file)
             let source = "\(key)#\(rule.name)"
-            var effect = rule.effect
-            var rowCondition = condition
-            if permissions == .requireParentalConsentForAllows, effect == .allow, let condition {
-                // A conditional ALLOW in a consent-requiring scope denies when its condition fails.
-                effect = .deny
-                rowCondition = .none([condition])
-            }
+            let (effect, rowCondition) = Self.underPermissions(permissions, rule.effect, condition)
             let roles = rule.roles.contains { $0.value == "*" } ? ["*"] : rule.roles.map(\.value)
             var derived: [CompiledDerivedRole] = []
             for name in rule.derivedRoles {
@@ -272,6 +268,14 @@ final class PolicyCompiler {
                                       schemas: p.schemas.map { schemas(for: $0, file: file) })
     }
 
+    /// A rule's effect and condition as a row applies them: a conditional ALLOW in a consent-requiring
+    /// scope denies when its condition fails.
+    private static func underPermissions(_ permissions: ScopePermissions, _ effect: Effect,
+                                         _ condition: CompiledCondition?) -> (Effect, CompiledCondition?) {
+        guard permissions == .requireParentalConsentForAllows, effect == .allow, let condition else { return (effect, condition) }
+        return (.deny, .none([condition]))
+    }
+
     private func principalPolicy(_ p: PrincipalPolicyDefinition, file: String, key: String) -> CompiledPrincipalPolicy {
         let scope = policyScope(variables: p.variables, constants: p.constants, file: file)
         let permissions = p.scopePermissions ?? .overrideParent
@@ -279,13 +283,7 @@ final class PolicyCompiler {
         for rule in p.rules {
             let resource = Glob(rule.resource.value)
             for action in rule.actions {
-                let condition = condition(action.condition, scope: scope, file: file)
-                var effect = action.effect
-                var rowCondition = condition
-                if permissions == .requireParentalConsentForAllows, effect == .allow, let condition {
-                    effect = .deny
-                    rowCondition = .none([condition])
-                }
+                let (effect, rowCondition) = Self.underPermissions(permissions, action.effect, condition(action.condition, scope: scope, file: file))
                 rows.append(PolicyRow(action: Glob(action.action.value), role: Glob("*"), effect: effect, condition: rowCondition,
                                       output: output(action.output, scope: scope, file: file), source: "\(key)#\(action.name)",
                                       resource: resource))

@@ -2,8 +2,9 @@ import CEL
 import Foundation
 import Synchronization
 
-/// The decision point: the current policy set and the options checks use. Reloading compiles the new set
-/// completely before swapping it in, so a broken change is reported and the running set keeps serving.
+/// The decision point: the current policy set and the options checks use. A reload compiles the new set
+/// completely (`PolicyLoader.load`) before `replace` swaps it in, so a broken change is reported and the
+/// running set keeps serving.
 public final class PolicyEngine: Sendable {
     private let current: Mutex<PolicySet>
     public let options: CheckOptions
@@ -18,14 +19,6 @@ public final class PolicyEngine: Sendable {
 
     /// Replaces the policy set atomically.
     public func replace(_ policies: PolicySet) { current.withLock { $0 = policies } }
-
-    /// Compiles `directory` and swaps it in; on failure throws every problem and keeps the current set.
-    @discardableResult
-    public func reload(directory: String) throws(PolicyLoadError) -> PolicySet {
-        let policies = try PolicyLoader.load(directory: directory)
-        replace(policies)
-        return policies
-    }
 
     public func check(principal: CheckPrincipal, resource: CheckResource, actions: [String], auxData: CELMap? = nil,
                       now: CELTimestamp = CELTimestamp(Date())) -> CheckResult {

@@ -53,8 +53,4 @@ enum PolicyEnvironment {
         }
         return CELEnvironment(variables: variables, aliases: aliases, functions: CELExtensions.all + CELCerbosFunctions.all)
     }()
-
-    /// Names that select variables (`V.x`) and constants (`C.x`).
-    static let variableNamespaces = ["V", "variables"]
-    static let constantNamespaces = ["C", "constants"]
 }

@@ -7,7 +7,7 @@ extension PolicySet {
     public func check(principal: CheckPrincipal, resource: CheckResource, actions: [String], auxData: CELMap? = nil,
                       options: CheckOptions = CheckOptions(), now: CELTimestamp) -> CheckResult {
         var evaluator = Evaluator(set: self, principal: principal, resource: resource, auxData: auxData, options: options, now: now)
-        let result = evaluator.run(actions, principal: principal, resource: resource, options: options)
+        let result = evaluator.run(actions, principal: principal, resource: resource, schemaEnforcement: options.schemaEnforcement)
         ActivationPool.give(evaluator.activation)
         return result
     }
@@ -55,10 +55,6 @@ struct Evaluator {
         let role: String
         let inherited: [String]
 
-        func contains(where predicate: (String) -> Bool) -> Bool {
-            predicate(role) || inherited.contains(where: predicate)
-        }
-
         /// Whether `pattern` names this role or one it inherits.
         func matches(_ pattern: Glob) -> Bool {
             if pattern.matches(role) { return true }
@@ -100,25 +96,32 @@ struct Evaluator {
         func makeIterator() -> Iterator { Iterator(sets: self) }
     }
 
+    /// The derived roles held in one scope.
     struct ScopeRoles {
         var scope: String
         var roles: [String]
     }
 
+    /// What one row, or all the rows of one scope, say about an action.
     enum RowOutcome {
         case none, allow
         case deny(rolePolicy: String?)
+        /// A condition or derived role failed under strict evaluation: the action is denied, whatever else applies.
         case strictDeny(policy: String)
     }
 
     // Only what the rules need, not the whole request: every stored reference is a retain and a release.
     let set: PolicySet
-    let roles: [String]
     let kind: String
     let strict: Bool
     let activation: CELActivation
     let resourceVersion: String
     let resourceScope: String
+    /// The principal policies that apply, most specific scope first.
+    let principalChain: [CompiledPrincipalPolicy]
+    /// The resource's scope chain, the key its decisions report and whether any policy covers its kind.
+    let resolution: PolicySet.ResourceResolution
+    let roleSets: RoleSets
     var derivedRoleStates: DerivedRoleStates
     /// Derived roles held in the first scope entered, and in any further scope of the chain (kept apart
     /// so the common one-scope check allocates no list of scopes).
@@ -131,16 +134,23 @@ struct Evaluator {
 
     init(set: PolicySet, principal: CheckPrincipal, resource: CheckResource, auxData: CELMap?, options: CheckOptions, now: CELTimestamp) {
         self.set = set
-        self.roles = principal.roles
         self.kind = resource.kind
         self.strict = options.strictEvaluation
-        resourceVersion = resource.policyVersion.isEmpty ? options.defaultPolicyVersion : resource.policyVersion
-        resourceScope = PolicyNames.normalizeScope(resource.scope.isEmpty ? options.defaultScope : resource.scope)
+        let resourceVersion = resource.policyVersion.isEmpty ? options.defaultPolicyVersion : resource.policyVersion
+        let resourceScope = PolicyNames.normalizeScope(resource.scope.isEmpty ? options.defaultScope : resource.scope)
+        self.resourceVersion = resourceVersion
+        self.resourceScope = resourceScope
         derivedRoleStates = DerivedRoleStates(count: set.derivedRoleCount)
+        principalChain = set.principalPolicies.isEmpty ? []
+            : set.principalChain(id: principal.id, version: principal.policyVersion.isEmpty ? options.defaultPolicyVersion : principal.policyVersion,
+                                 scope: PolicyNames.normalizeScope(principal.scope.isEmpty ? options.defaultScope : principal.scope),
+                                 lenient: options.lenientScopeSearch)
+        resolution = set.resolveResource(kind: resource.kind, version: resourceVersion, scope: resourceScope, lenient: options.lenientScopeSearch)
+        roleSets = RoleSets(roles: principal.roles, inherited: set.roleParents.isEmpty ? nil
+            : principal.roles.map { set.inheritedRoles(of: $0, scope: resourceScope) })
 
         typealias Slot = PolicyEnvironment.Slot
         // Only what some expression reads: a check of a policy set that never reads P.roles builds no list.
-        // Every slot is written, so nothing of an earlier check stays in a reused activation.
         let activation = ActivationPool.take(slots: Slot.count) ?? CELActivation(globals: [CELValue](repeating: .null, count: Slot.count), now: now)
         activation.reset(now: now)
         // Slots no expression of this set reads are never looked at, so they are not written (a reused
@@ -194,36 +204,24 @@ struct Evaluator {
         activation.set(Slot.runtime, .map(CELMap([(.string("effectiveDerivedRoles"), globals(Slot.effectiveDerivedRoles))])))
     }
 
-    mutating func run(_ actions: [String], principal: CheckPrincipal, resource: CheckResource, options: CheckOptions) -> CheckResult {
-        let principalChain = set.principalPolicies.isEmpty ? []
-            : set.principalChain(id: principal.id, version: principal.policyVersion.isEmpty ? options.defaultPolicyVersion : principal.policyVersion,
-                                 scope: PolicyNames.normalizeScope(principal.scope.isEmpty ? options.defaultScope : principal.scope),
-                                 lenient: options.lenientScopeSearch)
-        let resolution = set.resolveResource(kind: resource.kind, version: resourceVersion, scope: resourceScope, lenient: options.lenientScopeSearch)
-        let resourceChain = resolution.chain
+    mutating func run(_ actions: [String], principal: CheckPrincipal, resource: CheckResource,
+                      schemaEnforcement: CheckOptions.SchemaEnforcement) -> CheckResult {
         func noMatch() -> CheckResult {
             result(actions.map { ActionDecision(action: $0, effect: .deny, policy: "NO_MATCH", scope: "") })
         }
-        if principalChain.isEmpty && resourceChain.isEmpty { return noMatch() }
-        let resourceKey = resolution.key
+        if principalChain.isEmpty && resolution.chain.isEmpty { return noMatch() }
 
-        if options.schemaEnforcement != .none, let root = resourceChain.last, root.scope.isEmpty, let schemas = root.policy?.schemas {
+        if schemaEnforcement != .none, let root = resolution.chain.last, root.scope.isEmpty, let schemas = root.policy?.schemas {
             validate(schemas, actions: actions, principal: principal, resource: resource)
-            if options.schemaEnforcement == .reject && !validationErrors.isEmpty {
-                return result(actions.map { ActionDecision(action: $0, effect: .deny, policy: resourceKey, scope: "") })
+            if schemaEnforcement == .reject && !validationErrors.isEmpty {
+                return result(actions.map { ActionDecision(action: $0, effect: .deny, policy: resolution.key, scope: "") })
             }
         }
-        let resourceExists = resolution.exists
-        if principalChain.isEmpty && !resourceExists { return noMatch() }
+        if principalChain.isEmpty && !resolution.exists { return noMatch() }
 
-        let roleSets = RoleSets(roles: principal.roles, inherited: set.roleParents.isEmpty ? nil
-            : principal.roles.map { Array(set.roleSet($0, scope: resourceScope).dropFirst()) })
         var decisions: [ActionDecision] = []
         decisions.reserveCapacity(actions.count)
-        for action in actions {
-            decisions.append(decide(action, principalChain: principalChain, resourceChain: resourceChain, resourceKey: resourceKey,
-                                    resourceExists: resourceExists, roleSets: roleSets))
-        }
+        for action in actions { decisions.append(decide(action)) }
         return result(decisions)
     }
 
@@ -241,89 +239,96 @@ struct Evaluator {
 
     // MARK: One action
 
-    mutating func decide(_ action: String, principalChain: [CompiledPrincipalPolicy], resourceChain: [PolicySet.ChainEntry],
-                         resourceKey: String, resourceExists: Bool, roleSets: RoleSets) -> ActionDecision {
+    mutating func decide(_ action: String) -> ActionDecision {
         // Principal policies: role-agnostic; an ALLOW or DENY there is final.
-        if !principalChain.isEmpty && !roles.isEmpty {
-            scopes: for policy in principalChain {
-                var hasAllow = false
+        if !roleSets.roles.isEmpty {
+            for policy in principalChain {
+                var outcome = RowOutcome.none
                 for index in policy.index.matching(action: action, kind: kind) {
-                    switch process(policy.index.rows[index], action: action) {
-                    case .none: continue
-                    case .allow: hasAllow = true
-                    case .deny: return ActionDecision(action: action, effect: .deny, policy: principalChain[0].key, scope: policy.scope)
-                    case .strictDeny(let key): return ActionDecision(action: action, effect: .deny, policy: key, scope: policy.scope)
-                    }
+                    if fold(policy.index.rows[index], action: action, into: &outcome) { break }
                 }
-                if hasAllow {
-                    if policy.scopePermissions == .requireParentalConsentForAllows { continue scopes }
-                    return ActionDecision(action: action, effect: .allow, policy: principalChain[0].key, scope: policy.scope)
+                if let (decision, _) = scopeDecision(outcome, action: action, scope: policy.scope, permissions: policy.scopePermissions,
+                                                     policy: principalChain[0].key) {
+                    return decision
                 }
             }
         }
 
         // Resource policies, role by role: the first role that is allowed decides; else the first denial.
-        let undecidedPolicy = resourceExists ? resourceKey : "NO_MATCH"
-        var decided: ActionDecision?
-        let hasRolePolicies = !set.rolePolicies.isEmpty
+        let resourceChain = resolution.chain
+        let undecidedPolicy = resolution.exists ? resolution.key : "NO_MATCH"
         // With several roles, the rows for this action are looked up once per scope of the chain.
         var matched: [[Int]] = []
-        let shared = roleSets.count > 1
-        if shared {
+        if roleSets.count > 1 {
             matched.reserveCapacity(resourceChain.count)
             for entry in resourceChain { matched.append(entry.policy?.index.matching(action: action) ?? []) }
         }
+        var denied: ActionDecision?
         roles: for roleSet in roleSets {
-            var outcome: ActionDecision?
-            scopes: for position in resourceChain.indices {
-                let scope = resourceChain[position].scope
-                let policy = resourceChain[position].policy
-                enterScope(scope, policy: policy, roleSets: roleSets)
-                var hasAllow = false
-                if hasRolePolicies, let rolePolicies = set.rolePolicies[resourceVersion]?[scope] {
-                    for role in roleSet {
-                        guard let rolePolicy = rolePolicies[role] else { continue }
-                        for row in rolePolicy.rows.rows(rolePolicy, kind: kind, action: action) {
-                            switch process(row, action: action) {
-                            case .none: continue
-                            case .allow: hasAllow = true
-                            case .deny(let key):
-                                outcome = ActionDecision(action: action, effect: .deny, policy: key ?? undecidedPolicy, scope: scope)
-                                break scopes
-                            case .strictDeny(let key):
-                                return ActionDecision(action: action, effect: .deny, policy: key, scope: scope)
-                            }
-                        }
-                    }
-                }
-                if let policy {
-                    let rows = policy.index.rows
-                    for index in shared ? matched[position] : policy.index.matching(action: action) {
-                        let row = rows[index]
-                        guard row.role.matchesEverything || roleSet.matches(row.role) else { continue }
-                        switch process(row, action: action) {
-                        case .none: continue
-                        case .allow: hasAllow = true
-                        case .deny(let key):
-                            outcome = ActionDecision(action: action, effect: .deny, policy: key ?? undecidedPolicy, scope: scope)
-                            break scopes
-                        case .strictDeny(let key):
-                            return ActionDecision(action: action, effect: .deny, policy: key, scope: scope)
-                        }
-                    }
-                }
-                if hasAllow {
-                    if (policy?.scopePermissions ?? .overrideParent) == .requireParentalConsentForAllows { continue scopes }
-                    outcome = ActionDecision(action: action, effect: .allow, policy: undecidedPolicy, scope: scope)
-                    break scopes
-                }
-            }
-            if let outcome {
-                if outcome.effect == .allow { return outcome }
-                if decided == nil { decided = outcome }
+            for position in resourceChain.indices {
+                let entry = resourceChain[position]
+                enterScope(entry)
+                let outcome = scopeOutcome(of: entry, for: roleSet, action: action, matched: matched.isEmpty ? nil : matched[position])
+                guard let (decision, final) = scopeDecision(outcome, action: action, scope: entry.scope,
+                                                            permissions: entry.policy?.scopePermissions ?? .overrideParent,
+                                                            policy: undecidedPolicy) else { continue }
+                if final { return decision }
+                if denied == nil { denied = decision }
+                continue roles
             }
         }
-        return decided ?? ActionDecision(action: action, effect: .deny, policy: undecidedPolicy, scope: "")
+        return denied ?? ActionDecision(action: action, effect: .deny, policy: undecidedPolicy, scope: "")
+    }
+
+    /// What the rows of one resource scope say for one role (and the roles it inherits): its role policies'
+    /// rows, then the resource policy's rows for the role (`matched`: the indices of those matching the
+    /// action, when already looked up).
+    mutating func scopeOutcome(of entry: PolicySet.ChainEntry, for roleSet: RoleSet, action: String, matched: [Int]?) -> RowOutcome {
+        var outcome = RowOutcome.none
+        if !set.rolePolicies.isEmpty, let rolePolicies = set.rolePolicies[resourceVersion]?[entry.scope] {
+            for role in roleSet {
+                guard let rolePolicy = rolePolicies[role] else { continue }
+                for row in rolePolicy.rows.rows(rolePolicy, kind: kind, action: action) {
+                    if fold(row, action: action, into: &outcome) { return outcome }
+                }
+            }
+        }
+        guard let policy = entry.policy else { return outcome }
+        let rows = policy.index.rows
+        for index in matched ?? policy.index.matching(action: action) {
+            let row = rows[index]
+            guard row.role.matchesEverything || roleSet.matches(row.role) else { continue }
+            if fold(row, action: action, into: &outcome) { return outcome }
+        }
+        return outcome
+    }
+
+    /// Evaluates `row` into the outcome of its scope: an ALLOW is remembered, a denial decides the scope
+    /// (true: look at no further row).
+    mutating func fold(_ row: PolicyRow, action: String, into outcome: inout RowOutcome) -> Bool {
+        switch process(row, action: action) {
+        case .none: return false
+        case .allow: outcome = .allow; return false
+        case let denial: outcome = denial; return true
+        }
+    }
+
+    /// The decision a scope's outcome makes, if any (none: the parent scope decides): a denial, or an ALLOW
+    /// unless the scope needs its parents' consent. `final` when no other role can change it. `policy` is
+    /// reported unless a role policy or a strictly failed rule is more precise.
+    func scopeDecision(_ outcome: RowOutcome, action: String, scope: String, permissions: ScopePermissions,
+                       policy: String) -> (ActionDecision, final: Bool)? {
+        switch outcome {
+        case .none:
+            return nil
+        case .allow:
+            if permissions == .requireParentalConsentForAllows { return nil }
+            return (ActionDecision(action: action, effect: .allow, policy: policy, scope: scope), true)
+        case .deny(let rolePolicy):
+            return (ActionDecision(action: action, effect: .deny, policy: rolePolicy ?? policy, scope: scope), false)
+        case .strictDeny(let failed):
+            return (ActionDecision(action: action, effect: .deny, policy: failed, scope: scope), true)
+        }
     }
 
     /// Evaluates one row: its derived role, its condition, its outputs.
@@ -385,41 +390,28 @@ struct Evaluator {
             case .unknown: return .failed("unknown value")
             default: return .no
             }
-        case .all(let items):
-            for item in items {
-                switch evaluate(item) {
-                case .yes: continue
-                case .no: return .no
-                case .failed(let message):
-                    if strict { return .failed(message) }
-                    errors.append(message)
-                    return .no
-                }
-            }
-            return .yes
-        case .any(let items):
-            for item in items {
-                switch evaluate(item) {
-                case .yes: return .yes
-                case .no: continue
-                case .failed(let message):
-                    if strict { return .failed(message) }
-                    errors.append(message)
-                }
-            }
-            return .no
-        case .none(let items):
-            for item in items {
-                switch evaluate(item) {
-                case .yes: return .no
-                case .no: continue
-                case .failed(let message):
-                    if strict { return .failed(message) }
-                    errors.append(message)
-                }
-            }
-            return .yes
+        case .all(let items): return group(items, decidedBy: false, decides: .no, otherwise: .yes)
+        case .any(let items): return group(items, decidedBy: true, decides: .yes, otherwise: .no)
+        case .none(let items): return group(items, decidedBy: true, decides: .no, otherwise: .yes)
         }
+    }
+
+    /// `all`/`any`/`none`: the first item that is `decidedBy` decides; an item that fails to evaluate counts
+    /// as false (its error recorded), or under strict evaluation fails the whole group.
+    mutating func group(_ items: [CompiledCondition], decidedBy: Bool, decides: Truth, otherwise: Truth) -> Truth {
+        for item in items {
+            let holds: Bool
+            switch evaluate(item) {
+            case .yes: holds = true
+            case .no: holds = false
+            case .failed(let message):
+                if strict { return .failed(message) }
+                errors.append(message)
+                holds = false
+            }
+            if holds == decidedBy { return decides }
+        }
+        return otherwise
     }
 
     /// Whether the principal holds a derived role here (its parent-role match is the caller's business).
@@ -446,7 +438,8 @@ struct Evaluator {
     }
 
     /// Sets `runtime.effectiveDerivedRoles` for `scope`, computing the derived roles the principal holds there.
-    mutating func enterScope(_ scope: String, policy: CompiledResourcePolicy?, roleSets: RoleSets) {
+    mutating func enterScope(_ entry: PolicySet.ChainEntry) {
+        let scope = entry.scope
         if currentScope == scope { return }
         currentScope = scope
         let roles: [String]
@@ -456,8 +449,8 @@ struct Evaluator {
             roles = known
         } else {
             var held: [String] = []
-            for derivedRole in policy?.derivedRoles ?? [] {
-                let eligible = derivedRole.parentsAnyRole || roleSets.contains { set in set.contains { role in derivedRole.parentRoles.contains { $0.matches(role) } } }
+            for derivedRole in entry.policy?.derivedRoles ?? [] {
+                let eligible = derivedRole.parentsAnyRole || roleSets.contains { set in derivedRole.parentRoles.contains(where: set.matches) }
                 guard eligible, case .yes = derivedRoleHolds(derivedRole) else { continue }
                 // The first role held shares the role's own one-element list; only a second one copies.
                 if held.isEmpty { held = derivedRole.nameList } else { held.append(derivedRole.name) }

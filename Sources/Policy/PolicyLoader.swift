@@ -106,16 +106,18 @@ public enum PolicyLoader {
     }
 
     static func isPolicyFile(_ path: String) -> Bool {
-        let name = (path as NSString).lastPathComponent
-        let ext = (name as NSString).pathExtension.lowercased()
-        guard ["yaml", "yml", "json"].contains(ext), !name.hasPrefix(".") else { return false }
+        guard let name = documentFileName(path), !name.hasPrefix(".") else { return false }
         return !isTestFile(path)
     }
 
     static func isTestFile(_ path: String) -> Bool {
-        let name = (path as NSString).lastPathComponent
-        let ext = (name as NSString).pathExtension.lowercased()
-        guard ["yaml", "yml", "json"].contains(ext) else { return false }
+        guard let name = documentFileName(path) else { return false }
         return (name as NSString).deletingPathExtension.lowercased().hasSuffix("_test")
+    }
+
+    /// The file name of a `.yaml`, `.yml` or `.json` path; nil for any other file.
+    private static func documentFileName(_ path: String) -> String? {
+        let name = (path as NSString).lastPathComponent
+        return ["yaml", "yml", "json"].contains((name as NSString).pathExtension.lowercased()) ? name : nil
     }
 }

@@ -151,7 +151,6 @@ struct PolicyDocument: Sendable {
     var file: String
     var position: SourcePosition
     var disabled: Bool
-    var description: String
     var body: PolicyBody
 
     /// The policy's identity (`resource.leave_request.vdefault/acme`), unique across a policy set.

@@ -12,22 +12,21 @@ struct PolicyParser {
         if let api = fields.string("apiVersion", required: true), api.value != "api.cerbos.dev/v1" {
             reader.problem(at: api.position, "apiVersion must be \"api.cerbos.dev/v1\", found \"\(api.value)\"")
         }
-        let description = fields.string("description")?.value ?? ""
+        _ = fields.string("description")   // checked, not kept
         let disabled = fields.bool("disabled")
         if let (metadata, path) = fields["metadata"] {
-            if let meta = reader.object(metadata, path, allowed: ["sourceFile", "annotations", "hash", "storeIdentifier", "sourceAttributes"]),
-                let (annotations, annotationsPath) = meta["annotations"] {
-                for (_, value, valuePath) in reader.map(annotations, annotationsPath) ?? [] { _ = reader.string(value, valuePath) }
+            if let meta = reader.object(metadata, path, allowed: ["sourceFile", "annotations", "hash", "storeIdentifier", "sourceAttributes"]) {
+                for (_, value, valuePath) in meta.map("annotations") { _ = reader.string(value, valuePath) }
             }
         }
-        let present = Self.policyKinds.filter { fields.has($0) }
-        guard let kind = present.first else {
+        let present = Self.policyKinds.compactMap { kind in fields[kind].map { (kind: kind, node: $0.node, path: $0.path) } }
+        guard let (kind, bodyNode, bodyPath) = present.first else {
             reader.problem(at: fields.position, "a policy needs exactly one of \(Self.policyKinds.joined(separator: ", "))")
             return nil
         }
         if present.count > 1 {
-            let (node, path) = fields[present[1]]!
-            reader.problem(at: reader.position(node, path), "a policy has exactly one of \(present.joined(separator: " and ")): found both")
+            reader.problem(at: reader.position(present[1].node, present[1].path),
+                           "a policy has exactly one of \(present.map(\.kind).joined(separator: " and ")): found both")
             return nil
         }
         // The deprecated top-level `variables` map: local variables of resource, principal and derived-roles policies.
@@ -39,7 +38,6 @@ struct PolicyParser {
                 legacy = expressions(node, path)
             }
         }
-        let (bodyNode, bodyPath) = fields[kind]!
         let body: PolicyBody?
         switch kind {
         case "resourcePolicy": body = resourcePolicy(bodyNode, bodyPath, legacy: legacy).map(PolicyBody.resource)
@@ -50,7 +48,7 @@ struct PolicyParser {
         default: body = exportConstants(bodyNode, bodyPath).map(PolicyBody.exportConstants)
         }
         guard let body else { return nil }
-        return PolicyDocument(file: reader.file, position: reader.position(node, "$"), disabled: disabled, description: description, body: body)
+        return PolicyDocument(file: reader.file, position: reader.position(node, "$"), disabled: disabled, body: body)
     }
 
     // MARK: Policy kinds
@@ -58,21 +56,16 @@ struct PolicyParser {
     private func resourcePolicy(_ node: DocumentNode, _ path: String, legacy: [(String, Located<String>)]) -> ResourcePolicyDefinition? {
         guard let f = reader.object(node, path, allowed: ["resource", "version", "scope", "scopePermissions", "importDerivedRoles",
                                                           "constants", "variables", "schemas", "rules"]) else { return nil }
-        let resource = f.string("resource", required: true)
-        if let resource, !PolicyNames.isLiteralName(resource.value) {
-            reader.problem(at: resource.position, "resource \"\(resource.value)\" must not contain wildcard characters (!*?[]{})")
-        }
+        let resource = literalName(f, "resource")
         let version = versionField(f, required: true)
         let scope = scopeField(f)
         let permissions = scopePermissions(f)
         let imports = f.strings("importDerivedRoles")
         checkUnique(imports, what: "derived roles import")
-        for item in imports where !PolicyNames.isImportName(item.value) {
-            reader.problem(at: item.position, "\"\(item.value)\" is not a valid derived roles name")
-        }
+        for item in imports { checkImportName(item, what: "derived roles name") }
         var rules: [ResourceRuleDefinition] = []
         var names: [String: SourcePosition] = [:]
-        for (i, (ruleNode, rulePath)) in (f["rules"].flatMap { reader.list($0.node, $0.path) } ?? []).enumerated() {
+        for (i, (ruleNode, rulePath)) in f.list("rules").enumerated() {
             guard let rule = resourceRule(ruleNode, rulePath, index: i) else { continue }
             if let previous = names[rule.name] {
                 reader.problem(at: rule.position, "duplicate rule name \"\(rule.name)\": rule #\(i + 1) has the same name as a rule defined at \(previous)")
@@ -95,9 +88,7 @@ struct PolicyParser {
         checkUnique(roles, what: "role")
         let derived = f.strings("derivedRoles")
         checkUnique(derived, what: "derived role")
-        for item in derived where !PolicyNames.isImportName(item.value) {
-            reader.problem(at: item.position, "\"\(item.value)\" is not a valid derived role name")
-        }
+        for item in derived { checkImportName(item, what: "derived role name") }
         if roles.isEmpty && derived.isEmpty {
             reader.problem(at: f.position, "rule \(f.has("name") ? "\"\(name)\"" : "#\(index + 1)") does not specify any roles or derived roles to match")
         }
@@ -108,18 +99,14 @@ struct PolicyParser {
 
     private func derivedRoles(_ node: DocumentNode, _ path: String, legacy: [(String, Located<String>)]) -> DerivedRolesDefinition? {
         guard let f = reader.object(node, path, allowed: ["name", "definitions", "variables", "constants"]) else { return nil }
-        let name = f.string("name", required: true)
-        if let name, !PolicyNames.isImportName(name.value) { reader.problem(at: name.position, "\"\(name.value)\" is not a valid derived roles name") }
+        let name = importName(f, what: "derived roles name")
         var definitions: [DerivedRoleDefinition] = []
         var names: [String: SourcePosition] = [:]
-        let items = f["definitions"].flatMap { reader.list($0.node, $0.path) } ?? []
+        let items = f.list("definitions")
         if items.isEmpty { reader.problem(at: f.position, "derivedRoles.definitions: value must contain at least 1 item") }
         for (i, (item, itemPath)) in items.enumerated() {
             guard let d = reader.object(item, itemPath, allowed: ["name", "parentRoles", "condition"]) else { continue }
-            guard let roleName = d.string("name", required: true) else { continue }
-            if !PolicyNames.isImportName(roleName.value) {
-                reader.problem(at: roleName.position, "\"\(roleName.value)\" is not a valid derived role name")
-            }
+            guard let roleName = importName(d, what: "derived role name") else { continue }
             if let previous = names[roleName.value] {
                 reader.problem(at: roleName.position, "duplicate derived role definition \"\(roleName.value)\": definition #\(i + 1) has the same name as a definition at \(previous)")
             }
@@ -135,16 +122,13 @@ struct PolicyParser {
     private func principalPolicy(_ node: DocumentNode, _ path: String, legacy: [(String, Located<String>)]) -> PrincipalPolicyDefinition? {
         guard let f = reader.object(node, path, allowed: ["principal", "version", "scope", "scopePermissions", "rules", "variables", "constants"])
         else { return nil }
-        let principal = f.string("principal", required: true)
-        if let principal, !PolicyNames.isLiteralName(principal.value) {
-            reader.problem(at: principal.position, "principal \"\(principal.value)\" must not contain wildcard characters (!*?[]{})")
-        }
+        let principal = literalName(f, "principal")
         let version = versionField(f, required: true)
         let scope = scopeField(f)
         let permissions = scopePermissions(f)
         var rules: [PrincipalRuleDefinition] = []
         var resources: [String: (Int, SourcePosition)] = [:]
-        for (i, (ruleNode, rulePath)) in (f["rules"].flatMap { reader.list($0.node, $0.path) } ?? []).enumerated() {
+        for (i, (ruleNode, rulePath)) in f.list("rules").enumerated() {
             guard let r = reader.object(ruleNode, rulePath, allowed: ["resource", "actions"]) else { continue }
             guard let resource = r.string("resource", required: true) else { continue }
             if let (index, previous) = resources[resource.value] {
@@ -153,7 +137,7 @@ struct PolicyParser {
             resources[resource.value] = (i + 1, resource.position)
             var actions: [PrincipalActionDefinition] = []
             var names: [String: SourcePosition] = [:]
-            let items = r["actions"].flatMap { reader.list($0.node, $0.path) } ?? []
+            let items = r.list("actions")
             if items.isEmpty { reader.problem(at: r.position, "rule for \"\(resource.value)\" needs at least one action") }
             for (j, (actionNode, actionPath)) in items.enumerated() {
                 guard let a = reader.object(actionNode, actionPath, allowed: ["action", "effect", "name", "condition", "output"]) else { continue }
@@ -176,10 +160,7 @@ struct PolicyParser {
     private func rolePolicy(_ node: DocumentNode, _ path: String) -> RolePolicyDefinition? {
         guard let f = reader.object(node, path, allowed: ["role", "version", "scope", "scopePermissions", "parentRoles", "rules", "variables", "constants"])
         else { return nil }
-        let role = f.string("role", required: true)
-        if let role, !PolicyNames.isLiteralName(role.value) {
-            reader.problem(at: role.position, "role \"\(role.value)\" must not contain wildcard characters (!*?[]{})")
-        }
+        let role = literalName(f, "role")
         var version = versionField(f, required: false)
         if version.isEmpty { version = "default" }
         let scope = scopeField(f)
@@ -190,7 +171,7 @@ struct PolicyParser {
         let parents = f.strings("parentRoles")
         checkUnique(parents, what: "parent role")
         var rules: [RoleRuleDefinition] = []
-        for (ruleNode, rulePath) in f["rules"].flatMap({ reader.list($0.node, $0.path) }) ?? [] {
+        for (ruleNode, rulePath) in f.list("rules") {
             guard let r = reader.object(ruleNode, rulePath, allowed: ["resource", "allowActions", "name", "condition", "output"]) else { continue }
             guard let resource = r.string("resource", required: true) else { continue }
             let actions = r.strings("allowActions", required: true)
@@ -205,8 +186,7 @@ struct PolicyParser {
 
     private func exportVariables(_ node: DocumentNode, _ path: String) -> ExportVariablesDefinition? {
         guard let f = reader.object(node, path, allowed: ["name", "definitions"]) else { return nil }
-        let name = f.string("name", required: true)
-        if let name, !PolicyNames.isImportName(name.value) { reader.problem(at: name.position, "\"\(name.value)\" is not a valid name") }
+        let name = importName(f, what: "name")
         let definitions = f["definitions"].map { expressions($0.node, $0.path) } ?? []
         for (variable, expression) in definitions {
             if let problem = PolicyNames.identifierProblem(variable) { reader.problem(at: expression.position, problem) }
@@ -217,10 +197,9 @@ struct PolicyParser {
 
     private func exportConstants(_ node: DocumentNode, _ path: String) -> ExportConstantsDefinition? {
         guard let f = reader.object(node, path, allowed: ["name", "definitions"]) else { return nil }
-        let name = f.string("name", required: true)
-        if let name, !PolicyNames.isImportName(name.value) { reader.problem(at: name.position, "\"\(name.value)\" is not a valid name") }
+        let name = importName(f, what: "name")
         var definitions: [(String, CELValue, SourcePosition)] = []
-        for (constant, valueNode, valuePath) in f["definitions"].flatMap({ reader.map($0.node, $0.path) }) ?? [] {
+        for (constant, valueNode, valuePath) in f.map("definitions") {
             let position = reader.position(valueNode, valuePath)
             if let problem = PolicyNames.identifierProblem(constant) { reader.problem(at: position, problem) }
             definitions.append((constant, valueNode.celValue, position))
@@ -230,6 +209,26 @@ struct PolicyParser {
     }
 
     // MARK: Shared pieces
+
+    /// A required name that must not be a pattern (`resource`, `principal`, `role`).
+    private func literalName(_ f: Fields, _ field: String) -> Located<String>? {
+        let name = f.string(field, required: true)
+        if let name, !PolicyNames.isLiteralName(name.value) {
+            reader.problem(at: name.position, "\(field) \"\(name.value)\" must not contain wildcard characters (!*?[]{})")
+        }
+        return name
+    }
+
+    /// The required `name` of something imported by name (derived roles, exported variables and constants).
+    private func importName(_ f: Fields, what: String) -> Located<String>? {
+        let name = f.string("name", required: true)
+        if let name { checkImportName(name, what: what) }
+        return name
+    }
+
+    private func checkImportName(_ name: Located<String>, what: String) {
+        if !PolicyNames.isImportName(name.value) { reader.problem(at: name.position, "\"\(name.value)\" is not a valid \(what)") }
+    }
 
     private func versionField(_ f: Fields, required: Bool) -> String {
         guard let version = f.string("version", required: required) else { return "" }
@@ -307,19 +306,18 @@ struct PolicyParser {
 
     func match(_ node: DocumentNode, _ path: String) -> MatchDefinition? {
         guard let f = reader.object(node, path, allowed: ["expr", "all", "any", "none"]) else { return nil }
-        let present = ["expr", "all", "any", "none"].filter { f.has($0) }
-        guard present.count == 1 else {
-            reader.problem(at: f.position, present.isEmpty ? "a match needs one of expr, all, any, none" : "a match has exactly one of expr, all, any, none: found \(present.joined(separator: ", "))")
+        let present = ["expr", "all", "any", "none"].compactMap { kind in f[kind].map { (kind: kind, node: $0.node, path: $0.path) } }
+        guard present.count == 1, let (kind, groupNode, groupPath) = present.first else {
+            reader.problem(at: f.position, present.isEmpty ? "a match needs one of expr, all, any, none"
+                           : "a match has exactly one of expr, all, any, none: found \(present.map(\.kind).joined(separator: ", "))")
             return nil
         }
-        let kind = present[0]
         if kind == "expr" {
             guard let expr = f.string("expr", required: true) else { return nil }
             return .expr(expr)
         }
-        let (groupNode, groupPath) = f[kind]!
         guard let group = reader.object(groupNode, groupPath, allowed: ["of"]) else { return nil }
-        let items = group["of"].flatMap { reader.list($0.node, $0.path) } ?? []
+        let items = group.list("of")
         if items.isEmpty { reader.problem(at: group.position, "\(kind).of must contain at least 1 item") }
         let children = items.compactMap { match($0.node, $0.path) }
         guard children.count == items.count else { return nil }
@@ -372,7 +370,7 @@ struct PolicyParser {
         var result = ConstantsDefinition()
         guard let (node, path) = f["constants"], let c = reader.object(node, path, allowed: ["import", "local"]) else { return result }
         result.imports = c.strings("import")
-        for (name, valueNode, valuePath) in c["local"].flatMap({ reader.map($0.node, $0.path) }) ?? [] {
+        for (name, valueNode, valuePath) in c.map("local") {
             let position = reader.position(valueNode, valuePath)
             if let problem = PolicyNames.identifierProblem(name) { reader.problem(at: position, problem, kind: .compile) }
             result.local.append((name, valueNode.celValue, position))

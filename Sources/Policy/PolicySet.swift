@@ -117,24 +117,24 @@ public final class PolicySet: Sendable {
         let policies = resourcePolicies[ResourcePolicyID(kind: PolicyNames.sanitize(kind), version: version)]
         let roleScopes = rolePolicies[version]
         if policies == nil && roleScopes == nil { return [] }
-        var chain: [ChainEntry] = []
-        for (i, candidate) in PolicyNames.scopeChain(scope).enumerated() {
+        return Self.chain(scope, lenient: lenient) { candidate in
             let policy = policies?[candidate]
-            if policy != nil || roleScopes?[candidate] != nil {
-                chain.append(ChainEntry(scope: candidate, policy: policy))
-            } else if i == 0 && !lenient {
-                return []
-            }
+            return policy != nil || roleScopes?[candidate] != nil ? ChainEntry(scope: candidate, policy: policy) : nil
         }
-        return chain
     }
 
     func principalChain(id: String, version: String, scope: String, lenient: Bool) -> [CompiledPrincipalPolicy] {
         guard let policies = principalPolicies[PrincipalPolicyID(principal: id, version: version)] else { return [] }
-        var chain: [CompiledPrincipalPolicy] = []
+        return Self.chain(scope, lenient: lenient) { policies[$0] }
+    }
+
+    /// What `found` finds along `scope`'s chain, most specific scope first; empty unless it finds something
+    /// at `scope` itself or the search is `lenient`.
+    private static func chain<Entry>(_ scope: String, lenient: Bool, _ found: (String) -> Entry?) -> [Entry] {
+        var chain: [Entry] = []
         for (i, candidate) in PolicyNames.scopeChain(scope).enumerated() {
-            if let policy = policies[candidate] {
-                chain.append(policy)
+            if let entry = found(candidate) {
+                chain.append(entry)
             } else if i == 0 && !lenient {
                 return []
             }
@@ -142,16 +142,16 @@ public final class PolicySet: Sendable {
         return chain
     }
 
-    /// `[role] + parents` through role policies defined in `scope` (cycles ignored).
-    func roleSet(_ role: String, scope: String) -> [String] {
-        guard let parents = roleParents[scope] else { return [role] }
-        var result = [role]
+    /// The roles `role` inherits through role policies defined in `scope`, nearest first (cycles ignored).
+    func inheritedRoles(of role: String, scope: String) -> [String] {
+        guard let parents = roleParents[scope] else { return [] }
+        var roles = [role]
         var index = 0
-        while index < result.count {
-            for parent in parents[result[index]] ?? [] where !result.contains(parent) { result.append(parent) }
+        while index < roles.count {
+            for parent in parents[roles[index]] ?? [] where !roles.contains(parent) { roles.append(parent) }
             index += 1
         }
-        return result
+        return Array(roles.dropFirst())
     }
 }
 

@@ -124,15 +124,26 @@ public enum PolicyTestRunner {
     }
 
     static func run(_ test: PolicyTestSuite.Test, in suite: PolicyTestSuite, policies: PolicySet, now: () -> CELTimestamp) -> [PolicyTestReport.Case] {
-        let matrix = test.principals.flatMap { p in test.resources.flatMap { r in test.actions.map { (p, r, $0) } } }
         if suite.skip || test.skip {
-            return matrix.map { PolicyTestReport.Case(test: test.name, principal: $0.0, resource: $0.1, action: $0.2, result: .skipped, details: []) }
+            return test.principals.flatMap { p in
+                test.resources.flatMap { r in
+                    test.actions.map { PolicyTestReport.Case(test: test.name, principal: p, resource: r, action: $0, result: .skipped, details: []) }
+                }
+            }
         }
         func error(_ message: String) -> [PolicyTestReport.Case] {
             [PolicyTestReport.Case(test: test.name, principal: "", resource: "", action: "", result: .errored, details: [message])]
         }
-        for key in test.principals where suite.principals[key] == nil { return error("principal \"\(key)\" not found") }
-        for key in test.resources where suite.resources[key] == nil { return error("resource \"\(key)\" not found") }
+        var principals: [(key: String, principal: CheckPrincipal)] = []
+        for key in test.principals {
+            guard let principal = suite.principals[key] else { return error("principal \"\(key)\" not found") }
+            principals.append((key, principal))
+        }
+        var resources: [(key: String, resource: CheckResource)] = []
+        for key in test.resources {
+            guard let resource = suite.resources[key] else { return error("resource \"\(key)\" not found") }
+            resources.append((key, resource))
+        }
         if let aux = test.auxData, suite.auxData[aux] == nil { return error("auxData \"\(aux)\" not found") }
 
         // Expected effects and outputs per (principal, resource).
@@ -164,10 +175,10 @@ public enum PolicyTestRunner {
         let options = test.options ?? suite.options ?? PolicyTestSuite.Options()
         let clock = options.now ?? now()
         var cases: [PolicyTestReport.Case] = []
-        for principalKey in test.principals {
-            for resourceKey in test.resources {
+        for (principalKey, principal) in principals {
+            for (resourceKey, resource) in resources {
                 let pair = Pair(principal: principalKey, resource: resourceKey)
-                let result = policies.check(principal: suite.principals[principalKey]!, resource: suite.resources[resourceKey]!,
+                let result = policies.check(principal: principal, resource: resource,
                                             actions: test.actions, auxData: test.auxData.flatMap { suite.auxData[$0] },
                                             options: options.check, now: clock)
                 if result.readClock && options.now == nil {

@@ -115,7 +115,7 @@ enum PolicyTestParsing {
         for (key, value) in auxData(f, reader) { aux[key] = value }
 
         var tests: [PolicyTestSuite.Test] = []
-        let items = f["tests"].flatMap { reader.list($0.node, $0.path) } ?? []
+        let items = f.list("tests")
         if items.isEmpty { reader.problem(at: f.position, "a test suite needs at least one test") }
         for (item, path) in items {
             guard let t = reader.object(item, path, allowed: ["name", "description", "skip", "skipReason", "options", "input", "expected"]) else { continue }
@@ -136,7 +136,7 @@ enum PolicyTestParsing {
                 reader.problem(at: action.position, "action \"\(action.value)\" is listed twice")
             }
             var expectations: [PolicyTestSuite.Expectation] = []
-            let expectedItems = t["expected"].flatMap { reader.list($0.node, $0.path) } ?? []
+            let expectedItems = t.list("expected")
             if expectedItems.isEmpty { reader.problem(at: t.position, "a test needs at least one expectation") }
             for (expectedNode, expectedPath) in expectedItems {
                 guard let e = reader.object(expectedNode, expectedPath, allowed: ["principal", "principals", "principalGroups", "resource", "resources",
@@ -160,10 +160,10 @@ enum PolicyTestParsing {
                     }
                 }
                 var outputs: [String: [(String, CELValue)]] = [:]
-                for (outputNode, outputPath) in e["outputs"].flatMap({ reader.list($0.node, $0.path) }) ?? [] {
+                for (outputNode, outputPath) in e.list("outputs") {
                     guard let o = reader.object(outputNode, outputPath, allowed: ["action", "expected"]),
                           let action = o.string("action", required: true) else { continue }
-                    for (entryNode, entryPath) in o["expected"].flatMap({ reader.list($0.node, $0.path) }) ?? [] {
+                    for (entryNode, entryPath) in o.list("expected") {
                         guard let entry = reader.object(entryNode, entryPath, allowed: ["src", "val"]),
                               let src = entry.string("src", required: true) else { continue }
                         let value = entry.values["val"]?.0.celValue ?? .null
@@ -216,7 +216,7 @@ enum PolicyTestParsing {
 
     static func principals(_ f: Fields, _ reader: DocumentReader) -> [String: CheckPrincipal] {
         var result: [String: CheckPrincipal] = [:]
-        for (key, node, path) in f["principals"].flatMap({ reader.map($0.node, $0.path) }) ?? [] {
+        for (key, node, path) in f.map("principals") {
             guard let p = reader.object(node, path, allowed: ["id", "roles", "attr", "policyVersion", "scope"]),
                   let id = p.string("id", required: true) else { continue }
             let roles = p.strings("roles", required: true).map(\.value)
@@ -228,7 +228,7 @@ enum PolicyTestParsing {
 
     static func resources(_ f: Fields, _ reader: DocumentReader) -> [String: CheckResource] {
         var result: [String: CheckResource] = [:]
-        for (key, node, path) in f["resources"].flatMap({ reader.map($0.node, $0.path) }) ?? [] {
+        for (key, node, path) in f.map("resources") {
             guard let r = reader.object(node, path, allowed: ["kind", "id", "attr", "policyVersion", "scope"]),
                   let kind = r.string("kind", required: true), let id = r.string("id", required: true) else { continue }
             result[key] = CheckResource(kind: kind.value, id: id.value, attributes: attributes(r, reader),
@@ -248,7 +248,7 @@ enum PolicyTestParsing {
 
     static func groups(_ f: Fields, _ name: String, member: String, _ reader: DocumentReader) -> [String: [String]] {
         var result: [String: [String]] = [:]
-        for (key, node, path) in f[name].flatMap({ reader.map($0.node, $0.path) }) ?? [] {
+        for (key, node, path) in f.map(name) {
             guard let g = reader.object(node, path, allowed: [member]) else { continue }
             result[key] = g.strings(member, required: true).map(\.value)
         }
@@ -257,7 +257,7 @@ enum PolicyTestParsing {
 
     static func auxData(_ f: Fields, _ reader: DocumentReader) -> [String: CELMap] {
         var result: [String: CELMap] = [:]
-        for (key, node, path) in f["auxData"].flatMap({ reader.map($0.node, $0.path) }) ?? [] {
+        for (key, node, path) in f.map("auxData") {
             guard let a = reader.object(node, path, allowed: ["jwt"]) else { continue }
             if let (jwtNode, _) = a["jwt"], case .map(let claims) = jwtNode.celValue { result[key] = claims } else { result[key] = CELMap() }
         }

@@ -5,57 +5,29 @@ import CEL
 /// and only when something reads it).
 struct PolicyScope {
     let namespaces: [String: CELLazyBindings]
-
-    static let empty = PolicyScope(namespaces: [
-        "V": CELLazyBindings(names: []), "variables": CELLazyBindings(names: []),
-        "C": CELLazyBindings(names: [], kind: "constant"), "constants": CELLazyBindings(names: [], kind: "constant"),
-    ])
 }
 
 extension PolicyCompiler {
     /// Merges and compiles `variables` and `constants`, reporting redefinitions, cycles and bad expressions.
     func policyScope(variables: VariablesDefinition, constants: ConstantsDefinition, file: String) -> PolicyScope {
-        // Constants: imported then local; a name defined twice is an error.
-        var constantValues: [(String, CELValue)] = []
-        var constantOrigins: [String: [String]] = [:]
-        for name in constants.imports {
-            guard let exported = exportedConstants[name.value] else { continue }   // reported as a missing import
-            for definition in exported.definitions {
-                constantOrigins[definition.name, default: []].append("import '\(name.value)'")
-                constantValues.append((definition.name, definition.value))
-            }
-        }
-        for definition in constants.local {
-            constantOrigins[definition.name, default: []].append("policy local constants")
-            constantValues.append((definition.name, definition.value))
-        }
-        for (name, origins) in constantOrigins where origins.count > 1 {
+        // Imported then local; a name defined twice is an error.
+        let (constantValues, redefinedConstants) = Self.merge(constants.imports, { exportedConstants[$0]?.definitions }, constants.local,
+                                                              localOrigin: "policy local constants", name: \.name)
+        for (name, origins) in redefinedConstants {
             let position = constants.local.first { $0.name == name }?.position ?? constants.imports.first?.position ?? .unknown
             problem(.compile, file, position, "constant redefined: constant '\(name)' has multiple definitions in \(origins.joined(separator: ", "))")
         }
-        let constantBindings = CELLazyBindings(names: constantValues.map(\.0), kind: "constant")
-        for (name, value) in constantValues { constantBindings.define(name, .constant(value, source: name)) }
+        let constantBindings = CELLazyBindings(names: constantValues.map(\.name), kind: "constant")
+        for constant in constantValues { constantBindings.define(constant.name, .constant(constant.value, source: constant.name)) }
 
-        // Variables.
-        var definitions: [(name: String, expression: Located<String>)] = []
-        var variableOrigins: [String: [String]] = [:]
-        for name in variables.imports {
-            guard let exported = exportedVariables[name.value] else { continue }
-            for definition in exported.definitions {
-                variableOrigins[definition.name, default: []].append("import '\(name.value)'")
-                definitions.append(definition)
-            }
-        }
-        for definition in variables.local {
-            variableOrigins[definition.name, default: []].append("policy local variables")
-            definitions.append(definition)
-        }
-        for (name, origins) in variableOrigins where origins.count > 1 {
+        let (definitions, redefinedVariables) = Self.merge(variables.imports, { exportedVariables[$0]?.definitions }, variables.local,
+                                                           localOrigin: "policy local variables", name: \.name)
+        for (name, origins) in redefinedVariables {
             let position = definitions.last { $0.name == name }?.expression.position ?? .unknown
             problem(.compile, file, position, "variable redefined: variable '\(name)' has multiple definitions in \(origins.joined(separator: ", "))")
         }
-        var unique: [(name: String, expression: Located<String>)] = []
-        for definition in definitions where !unique.contains(where: { $0.name == definition.name }) { unique.append(definition) }
+        var seen: Set<String> = []
+        let unique = definitions.filter { seen.insert($0.name).inserted }
 
         let variableBindings = CELLazyBindings(names: unique.map(\.name))
         let namespaces: [String: CELLazyBindings] = [
@@ -72,7 +44,7 @@ extension PolicyCompiler {
         }
         var cyclic: Set<String> = []
         for definition in unique {
-            if let cycle = Self.cycle(from: definition.name, dependencies), !cyclic.contains(definition.name) {
+            if !cyclic.contains(definition.name), let cycle = Self.cycle(from: definition.name, dependencies) {
                 cyclic.formUnion(cycle)
                 let message = cycle.count == 1
                     ? "cyclical variable definitions: variable '\(definition.name)' references itself"
@@ -91,6 +63,28 @@ extension PolicyCompiler {
             }
         }
         return PolicyScope(namespaces: namespaces)
+    }
+
+    /// The definitions of every import (those that exist: a missing one is reported elsewhere) then the local
+    /// ones, and the names defined more than once, with where each definition comes from.
+    static func merge<Definition>(_ imports: [Located<String>], _ exported: (String) -> [Definition]?, _ local: [Definition],
+                                  localOrigin: String, name: (Definition) -> String)
+        -> (definitions: [Definition], redefined: [(name: String, origins: [String])]) {
+        var definitions: [Definition] = []
+        var origins: [String: [String]] = [:]
+        var order: [String] = []
+        func add(_ definition: Definition, from origin: String) {
+            let key = name(definition)
+            if origins[key] == nil { order.append(key) }
+            origins[key, default: []].append(origin)
+            definitions.append(definition)
+        }
+        for imported in imports {
+            for definition in exported(imported.value) ?? [] { add(definition, from: "import '\(imported.value)'") }
+        }
+        for definition in local { add(definition, from: localOrigin) }
+        let redefined = order.compactMap { key in origins[key].flatMap { $0.count > 1 ? (key, $0) : nil } }
+        return (definitions, redefined)
     }
 
     /// The names on a dependency cycle through `start`, if there is one.
