@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         .target(name: "CEL"),
@@ -60,6 +61,34 @@ let package = Package(
             path: "Sources/CCurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CArgon2",
+            path: "Sources/CArgon2",
+            pkgConfig: "libargon2",
+            providers: [.apt(["libargon2-dev"])]
+        ),
+        // Plugins import Kernel (and the libraries the Kernel's API is made of), never each other. auth.*
+        // also needs what only it uses: libargon2, JWT signing and verification, RSA key generation.
+        .target(
+            name: "Tenancy",
+            dependencies: ["Kernel", .product(name: "SQLKit", package: "sql-kit")],
+            path: "Plugins/Tenancy"
+        ),
+        .target(
+            name: "Auth",
+            dependencies: [
+                "Kernel",
+                "CArgon2",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Plugins/Auth"
+        ),
         .target(
             name: "LintelCLI",
             dependencies: [
@@ -70,7 +99,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "lintel",
-            dependencies: ["Kernel", "LintelCLI"]
+            dependencies: ["Kernel", "LintelCLI", "Tenancy", "Auth"]
         ),
         .executableTarget(
             name: "lintel-bench",
@@ -93,15 +122,41 @@ let package = Package(
             dependencies: ["Kernel", "LintelCLI", "FixturePlugins"],
             path: "Tests/Fixtures/lintel-fixture"
         ),
+        .target(
+            name: "LintelTesting",
+            dependencies: [
+                "Kernel",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            path: "Tests/Support"
+        ),
         .testTarget(
             name: "KernelTests",
             dependencies: [
                 "Kernel",
                 "Policy",
+                "LintelTesting",
                 "FixturePlugins",
                 "lintel-fixture",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "AuthTests",
+            dependencies: [
+                "Auth",
+                "Tenancy",
+                "Kernel",
+                "LintelTesting",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(
@@ -114,7 +169,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LintelTests",
-            dependencies: ["lintel"]
+            dependencies: ["lintel", "Kernel"]
         ),
     ]
 )

@@ -11,6 +11,7 @@ want() { # want <package> <probe command…>: queue the package when the probe f
 
 build_deps() {
     want libcurl4-openssl-dev bash -c 'ls /usr/include/*/curl/curl.h /usr/include/curl/curl.h 2>/dev/null | grep -q curl.h'
+    want libargon2-dev test -f /usr/include/argon2.h
 }
 
 case "${1:-build}" in

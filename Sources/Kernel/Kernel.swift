@@ -86,13 +86,14 @@ public final class Kernel: Sendable {
             let mail = try MailService(transport: mailTransport(configuration.mail, logger: logger), from: configuration.mail.from,
                                        templates: configuration.plugins.flatMap { $0.type.mailTemplates })
             mail.attach(jobs)
+            let store: any RateLimitStore = configuration.rateLimit.store == .database ? DatabaseRateLimitStore(database: database) : InProcessRateLimitStore()
 
             var contexts: [PluginContext] = []
             for configured in configuration.plugins {
                 var pluginLogger = logger
                 pluginLogger[metadataKey: "plugin"] = .string(configured.id.rawValue)
                 let context = PluginContext(pluginID: configured.id, logger: pluginLogger, database: database, services: services,
-                                            site: configuration, events: events, jobs: jobs, mail: mail)
+                                            site: configuration, events: events, jobs: jobs, mail: mail, rateLimits: store)
                 do {
                     started.append(try await configured.type.provision(settings: configured.settings, context: context))
                 } catch {
@@ -131,7 +132,6 @@ public final class Kernel: Sendable {
             }
             let allRoutes = routeSets.flatMap(\.entries)
             try checkConflicts(allRoutes)
-            let store: any RateLimitStore = configuration.rateLimit.store == .database ? DatabaseRateLimitStore(database: database) : InProcessRateLimitStore()
             let rateLimiter = RateLimiter(settings: configuration.rateLimit, store: store, organizations: services.resolve((any OrganizationRateLimits).self),
                                           exempt: Set(allRoutes.filter { !$0.operation.rateLimited }.map { "\($0.method.rawValue) \($0.path)" }))
 

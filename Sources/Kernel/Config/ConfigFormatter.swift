@@ -49,7 +49,12 @@ public enum ConfigFormatter {
                 flush()
                 blankPending = false
                 depth = max(0, depth - 1)
-                lines.append(indent() + "}")
+                // An empty block stays on its line: `plugin tenancy {}`.
+                if let last = lines.last, last.hasSuffix("{"), !last.trimmingCharacters(in: .whitespaces).hasPrefix("#") {
+                    lines[lines.count - 1] += "}"
+                } else {
+                    lines.append(indent() + "}")
+                }
             case .word, .quoted, .rawQuoted:
                 startLine()
                 current.append(token.source)

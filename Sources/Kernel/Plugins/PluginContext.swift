@@ -18,6 +18,9 @@ public struct PluginContext: Sendable {
     public let jobs: JobQueue
     /// Sends mail (durably, through the job queue).
     public let mail: MailService
+    /// The deployment's rate-limit state (in-process or shared, per `rate_limit { store }`), for limits a
+    /// plugin applies itself (login attempts per address, …).
+    public let rateLimits: any RateLimitStore
 
     /// The environment name (`development`, `production`, …).
     public var environmentName: String { site.environmentName }

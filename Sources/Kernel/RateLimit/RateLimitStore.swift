@@ -69,3 +69,13 @@ public final class DatabaseRateLimitStore: RateLimitStore {
         }
     }
 }
+
+extension RateLimitStore {
+    /// Charges one request under `key` (`"<what>:<who>"`), throwing 429 with `Retry-After` when it is over
+    /// `limit`: for limits a plugin applies itself (login attempts per client address, …).
+    public func enforce(_ key: String, limit: RateLimit) async throws {
+        guard !limit.isOff else { return }
+        let decision = try await charge(key: key, limit: limit, cost: 1, now: Date().timeIntervalSince1970)
+        if !decision.allowed { throw RateLimiter.tooManyRequests(decision, key: key) }
+    }
+}

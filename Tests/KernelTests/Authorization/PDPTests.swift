@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Kernel
+@testable import LintelTesting
 import Logging
 import NIOCore
 import Policy

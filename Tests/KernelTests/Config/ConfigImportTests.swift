@@ -1,4 +1,5 @@
 import Kernel
+@testable import LintelTesting
 import Testing
 
 @Suite("site.conf import")

@@ -1,5 +1,6 @@
 import Foundation
 import Kernel
+@testable import LintelTesting
 import Testing
 
 @Suite("site.conf typed values")

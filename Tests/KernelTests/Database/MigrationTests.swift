@@ -1,5 +1,6 @@
 import Foundation
 @testable import Kernel
+@testable import LintelTesting
 import Logging
 import SQLKit
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import Kernel
+@testable import LintelTesting
 import Testing
 
 @Suite("OpenAPI document")

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 @testable import Kernel
+@testable import LintelTesting
 import NIOCore
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Kernel
+@testable import LintelTesting
 import NIOCore
 import SQLKit
 import Testing

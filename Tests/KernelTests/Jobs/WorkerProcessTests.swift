@@ -1,6 +1,7 @@
 import FixturePlugins
 import Foundation
 import Kernel
+@testable import LintelTesting
 import SQLKit
 import Testing
 

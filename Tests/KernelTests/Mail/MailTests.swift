@@ -1,5 +1,6 @@
 import Foundation
 import Kernel
+@testable import LintelTesting
 import Testing
 
 @Suite("mail: console and SMTP transports, durable sending")

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Kernel
+@testable import LintelTesting
 
 /// `test.tenancy`: stands in for the tenancy plugin. Puts the org named by `X-Test-Org` on the principal,
 /// with the roles listed in `X-Test-Org-Roles` (comma-separated), and offers probe routes that authorize

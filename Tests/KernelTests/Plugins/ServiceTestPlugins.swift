@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Kernel
+@testable import LintelTesting
 import SQLKit
 import Synchronization
 

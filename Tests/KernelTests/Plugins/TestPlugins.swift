@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Kernel
+@testable import LintelTesting
 import Synchronization
 
 /// A capability one test plugin provides and another consumes through the service registry.

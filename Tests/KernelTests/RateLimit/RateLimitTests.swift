@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 @testable import Kernel
+@testable import LintelTesting
 import NIOCore
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+@testable import LintelTesting
 #if canImport(Glibc)
 import Glibc
 #endif

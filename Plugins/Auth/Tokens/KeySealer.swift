@@ -1,0 +1,33 @@
+import Crypto
+import Foundation
+
+/// Encrypts private keys at rest with a key derived from the deployment secret (HKDF-SHA256 with a random
+/// salt per key, then AES-256-GCM with the `kid` as associated data, so a sealed key cannot be moved to
+/// another row).
+struct KeySealer: Sendable {
+    let secret: String
+
+    func seal(_ plaintext: Data, kid: String) throws -> String {
+        let salt = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        let box = try AES.GCM.seal(plaintext, using: key(salt: salt), authenticating: Data(kid.utf8))
+        guard let combined = box.combined else { throw CryptoKitError.incorrectParameterSize }
+        return salt.base64EncodedString() + "." + combined.base64EncodedString()
+    }
+
+    func open(_ sealed: String, kid: String) throws -> Data {
+        let parts = sealed.split(separator: ".")
+        guard parts.count == 2, let salt = Data(base64Encoded: String(parts[0])), let combined = Data(base64Encoded: String(parts[1])) else {
+            throw SigningKeyError.unreadable(kid: kid)
+        }
+        do {
+            return try AES.GCM.open(AES.GCM.SealedBox(combined: combined), using: key(salt: salt), authenticating: Data(kid.utf8))
+        } catch {
+            throw SigningKeyError.unreadable(kid: kid)
+        }
+    }
+
+    private func key(salt: Data) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: Data(secret.utf8)), salt: salt,
+                               info: Data("lintel auth.local signing key".utf8), outputByteCount: 32)
+    }
+}
