@@ -24,7 +24,7 @@ struct AccessTokenIssuer: Sendable {
             "given_name": .string(user.firstName), "family_name": .string(user.lastName),
             "realm_access": ["roles": .array(user.platformRoles.map { .string($0) })],
             "team_ids": .array(affiliation.teamIDs.map { .string($0) }),
-            "amr": .array(session.amr.map { .string($0) }), "mfa": .bool(session.amr.contains("otp")),
+            "amr": .array(session.amr.map { .string($0) }), "mfa": .bool(session.amr.contains("mfa")),
         ]
         if let org = affiliation.orgID { claims["org_id"] = .string(org) }
         return try CompactJWS.sign(.object(claims), key: try keys.current.signer, type: Self.headerType)

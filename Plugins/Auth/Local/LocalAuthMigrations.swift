@@ -3,7 +3,7 @@ import Kernel
 /// auth.local's schema. Secrets are never stored in the clear: passwords as Argon2id PHC strings, refresh
 /// and one-time tokens as SHA-256 hashes, signing keys and TOTP secrets sealed with the deployment secret.
 enum LocalAuthMigrations {
-    static let all = [credentials, tokens]
+    static let all = [credentials, tokens, mfa]
 
     static let credentials = Migration("0001_credentials", sql: """
         CREATE TABLE auth_passwords (
@@ -58,5 +58,27 @@ enum LocalAuthMigrations {
             used_at TIMESTAMPTZ
         );
         CREATE INDEX auth_one_time_tokens_user ON auth_one_time_tokens (user_id, purpose)
+        """)
+}
+
+extension LocalAuthMigrations {
+    /// TOTP authenticators (secret sealed; the last step used, so a code works once) and recovery codes
+    /// (keyed hashes); failed attempts per one-time token (an MFA step dies after a few wrong codes).
+    static let mfa = Migration("0003_mfa", sql: """
+        CREATE TABLE auth_totp (
+            user_id UUID PRIMARY KEY,
+            sealed_secret TEXT NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL,
+            confirmed_at TIMESTAMPTZ,
+            last_used_step BIGINT NOT NULL
+        );
+        CREATE TABLE auth_recovery_codes (
+            user_id UUID NOT NULL,
+            code_hash TEXT NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL,
+            used_at TIMESTAMPTZ,
+            PRIMARY KEY (user_id, code_hash)
+        );
+        ALTER TABLE auth_one_time_tokens ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0
         """)
 }

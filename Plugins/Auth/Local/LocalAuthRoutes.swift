@@ -67,6 +67,21 @@ extension LocalAuthService {
                                                                                     "new_password_confirm": string], required: ["current_password", "new_password"]),
                                                           responses: [200: Self.message("Changed."), 400: Self.problem, 422: Self.problem]),
                     handler: changePassword)
+        let code = Self.object(["code": string], required: ["code"])
+        routes.post("\(auth)/mfa/verify", Operation("Complete a login with a second factor", description: "A TOTP code or a recovery code, with the `mfa_token` the login answered.",
+                                                     tags: Self.tags, access: .public,
+                                                     requestBody: Self.object(["mfa_token": string, "code": string], required: ["mfa_token", "code"]),
+                                                     responses: [200: .init("Tokens.", schema: Self.tokens), 401: Self.problem, 429: Self.problem]), handler: mfaVerify)
+        routes.post("\(auth)/mfa/setup", Operation("Start enrolling a TOTP authenticator", tags: Self.tags, access: .signedIn,
+                                                    responses: [200: .init("The secret and its otpauth:// URI."), 409: Self.problem]), handler: mfaSetup)
+        routes.post("\(auth)/mfa/confirm", Operation("Confirm the authenticator with a code", tags: Self.tags, access: .signedIn, requestBody: code,
+                                                      responses: [200: .init("MFA on; the recovery codes."), 400: Self.problem, 422: Self.problem]), handler: mfaConfirm)
+        routes.post("\(auth)/mfa/disable", Operation("Turn MFA off (needs a code)", tags: Self.tags, access: .signedIn, requestBody: code,
+                                                      responses: [200: Self.message("MFA off."), 422: Self.problem]), handler: mfaDisable)
+        routes.post("\(auth)/mfa/backup-codes", Operation("Replace the recovery codes (needs a code)", tags: Self.tags, access: .signedIn, requestBody: code,
+                                                           responses: [200: .init("New recovery codes."), 422: Self.problem]), handler: mfaRecoveryCodes)
+        routes.get("\(auth)/mfa/status", Operation("Whether MFA is on", tags: Self.tags, access: .signedIn,
+                                                   responses: [200: .init("Status.")]), handler: mfaStatus)
         routes.get("/.well-known/jwks.json", Operation("The keys that verify auth.local's tokens (JWKS)", tags: Self.tags, access: .public, rateLimited: false,
                                                         responses: [200: .init("A JWK set.", contentType: "application/jwk-set+json")]), handler: jwks)
     }

@@ -167,7 +167,7 @@ extension LocalAuthService {
         let directory = directory
         guard let (user, local, mfa) = try await database.read({ [self] sql -> (UserAccount, Bool, Bool)? in
             guard let user = try await directory.user(id: id, in: sql) else { return nil }
-            return (user, try await hasPassword(id, in: sql), false)
+            return (user, try await hasPassword(id, in: sql), try await factors.status(id, in: sql).enabled)
         }) else { throw TokenRejection.unknownUser.problem }
         let provider = principal.authenticator == "auth.local" ? "local" : (local ? "both" : "oidc")
         return JSONResponse([

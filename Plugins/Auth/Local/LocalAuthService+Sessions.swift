@@ -38,6 +38,10 @@ extension LocalAuthService {
             }
         }
         try Self.checkCanSignIn(user, verificationRequired: settings.emailVerificationRequired)
+        let factors = factors
+        if try await database.read({ sql in try await factors.status(user.id, in: sql).enabled }) {
+            return JSONResponse(try await mfaChallenge(for: user))
+        }
         return JSONResponse(try await startSession(user: user, amr: ["pwd"], email: email, request: request, context: context))
     }
 

@@ -18,6 +18,7 @@ final class LocalAuthService: Sendable {
     let issuer: AccessTokenIssuer
     let sessions: SessionStore
     let oneTimeTokens = OneTimeTokens()
+    let factors: SecondFactors
     let guardrail: LoginGuard
     let liveness: SessionLiveness
     let authenticator: LocalAuthenticator
@@ -39,6 +40,7 @@ final class LocalAuthService: Sendable {
         let issuerName = settings.issuer ?? context.site.server.publicURL.absoluteString.trimmingSuffix("/")
         issuer = AccessTokenIssuer(issuer: issuerName, audience: settings.audience, ttl: settings.accessTokenTTL, keys: keys)
         sessions = SessionStore(refreshTTL: settings.refreshTokenTTL)
+        factors = SecondFactors(secret: secret)
         guardrail = LoginGuard(maxFailures: settings.maxFailedAttempts, accountThreshold: settings.accountLockoutThreshold,
                                lockout: settings.lockoutDuration, secret: secret)
         liveness = SessionLiveness(interval: settings.sessionCheckInterval, database: context.database, directory: directory)

@@ -1,11 +1,12 @@
 import Crypto
 import Foundation
 
-/// Encrypts private keys at rest with a key derived from the deployment secret (HKDF-SHA256 with a random
-/// salt per key, then AES-256-GCM with the `kid` as associated data, so a sealed key cannot be moved to
-/// another row).
+/// Encrypts secrets at rest (signing keys, TOTP secrets) with a key derived from the deployment secret
+/// (HKDF-SHA256 with a random salt per value and a `purpose`, then AES-256-GCM with the row's id as
+/// associated data, so a sealed value cannot be moved to another row or purpose).
 struct KeySealer: Sendable {
     let secret: String
+    var purpose = "lintel auth.local signing key"
 
     func seal(_ plaintext: Data, kid: String) throws -> String {
         let salt = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
@@ -28,6 +29,6 @@ struct KeySealer: Sendable {
 
     private func key(salt: Data) -> SymmetricKey {
         HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: Data(secret.utf8)), salt: salt,
-                               info: Data("lintel auth.local signing key".utf8), outputByteCount: 32)
+                               info: Data(purpose.utf8), outputByteCount: 32)
     }
 }

@@ -1,0 +1,36 @@
+/// Base32 (RFC 4648 §6), the encoding authenticator apps expect for TOTP secrets.
+enum Base32 {
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".utf8)
+
+    /// Without padding, as `otpauth://` URIs carry it.
+    static func encode(_ bytes: [UInt8]) -> String {
+        var output: [UInt8] = []
+        var buffer = 0, bits = 0
+        for byte in bytes {
+            buffer = (buffer << 8) | Int(byte)
+            bits += 8
+            while bits >= 5 {
+                output.append(alphabet[(buffer >> (bits - 5)) & 31])
+                bits -= 5
+            }
+        }
+        if bits > 0 { output.append(alphabet[(buffer << (5 - bits)) & 31]) }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Accepts lower case, spaces and padding, as people type it; `nil` for other characters.
+    static func decode(_ text: String) -> [UInt8]? {
+        var output: [UInt8] = []
+        var buffer = 0, bits = 0
+        for character in text.uppercased().utf8 where character != UInt8(ascii: " ") && character != UInt8(ascii: "=") {
+            guard let value = alphabet.firstIndex(of: character) else { return nil }
+            buffer = (buffer << 5) | value
+            bits += 5
+            if bits >= 8 {
+                output.append(UInt8((buffer >> (bits - 8)) & 0xFF))
+                bits -= 8
+            }
+        }
+        return output
+    }
+}
