@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Kernel
 import Synchronization
 
@@ -10,6 +11,9 @@ public enum LintelCommandLine {
 
     public static func main(catalog: PluginCatalog) async {
         catalogBox.withLock { $0 = catalog }
+        if let (plugin, command, rest) = PluginCommandRunner.match(Array(CommandLine.arguments.dropFirst()), catalog: catalog) {
+            exit(await PluginCommandRunner.run(plugin, command, arguments: rest, catalog: catalog))
+        }
         await Lintel.main()
     }
 }

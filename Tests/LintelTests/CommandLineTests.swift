@@ -124,8 +124,8 @@ enum Lintel {
         return repository + "/.build/debug/lintel"
     }()
 
-    static func run(_ arguments: String..., environment: [String: String] = [:]) throws -> Result {
-        let (process, out, err) = try launch(arguments, environment: environment)
+    static func run(_ arguments: String..., environment: [String: String] = [:], input: String? = nil) throws -> Result {
+        let (process, out, err) = try launch(arguments, environment: environment, input: input)
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -133,11 +133,11 @@ enum Lintel {
     }
 
     static func start(_ arguments: String...) throws -> (process: Process, stderr: Pipe) {
-        let (process, _, err) = try launch(arguments, environment: [:])
+        let (process, _, err) = try launch(arguments, environment: [:], input: nil)
         return (process, err)
     }
 
-    private static func launch(_ arguments: [String], environment: [String: String]) throws -> (Process, Pipe, Pipe) {
+    private static func launch(_ arguments: [String], environment: [String: String], input: String?) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -148,7 +148,11 @@ enum Lintel {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let stdin = Pipe()
+        process.standardInput = stdin
         try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try? stdin.fileHandleForWriting.close()
         return (process, out, err)
     }
 }

@@ -95,6 +95,22 @@ final class SigningKeyStore: Sendable {
         return kid
     }
 
+    struct Listing: Sendable {
+        let kid: String
+        let createdAt: Date
+        let retiredAt: Date?
+    }
+
+    /// Every stored key, newest first.
+    func list() async throws -> [Listing] {
+        try await database.read { sql in
+            try await sql.raw("SELECT kid, created_at, retired_at FROM auth_signing_keys ORDER BY created_at DESC").all().map {
+                Listing(kid: try $0.decode(column: "kid", as: String.self), createdAt: try $0.decode(column: "created_at", as: Date.self),
+                        retiredAt: try $0.decode(column: "retired_at", as: Date?.self))
+            }
+        }
+    }
+
     private func ensureKey() async throws {
         let exists = try await database.read { sql in
             try await sql.raw("SELECT COUNT(*) AS n FROM auth_signing_keys WHERE retired_at IS NULL").first()?.decode(column: "n", as: Int.self) ?? 0

@@ -24,6 +24,8 @@ public protocol Plugin: Sendable {
     static var openAPIComponents: JSONValue { get }
     /// Mail templates the plugin sends with `context.mail.send(template:…)`.
     static var mailTemplates: [MailTemplate] { get }
+    /// Commands the plugin adds to the `lintel` command line.
+    static var commands: [PluginCommand] { get }
 
     /// Provisions the plugin: may open connections and register services in `context.services`.
     init(settings: Settings, context: PluginContext) async throws
@@ -55,6 +57,7 @@ extension Plugin {
     public static var migrations: [Migration] { [] }
     public static var openAPIComponents: JSONValue { [:] }
     public static var mailTemplates: [MailTemplate] { [] }
+    public static var commands: [PluginCommand] { [] }
     public func eventSubscriptions() -> [EventSubscription] { [] }
     public func jobs() -> [JobDefinition] { [] }
     public func schedules() -> [Schedule] { [] }

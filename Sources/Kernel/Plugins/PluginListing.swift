@@ -9,6 +9,9 @@ public enum PluginListing {
             if !plugin.requires.isEmpty { out += "  requires: \(plugin.requires.map(\.rawValue).joined(separator: ", "))\n" }
             let migrations = plugin.migrations
             if !migrations.isEmpty { out += "  migrations: \(migrations.map(\.id).joined(separator: ", "))\n" }
+            for command in plugin.commands {
+                out += "  command: lintel \(command.path.joined(separator: " "))\(command.usage.isEmpty ? "" : " " + command.usage) — \(command.abstract)\n"
+            }
             out += "  plugin \(plugin.id) {\n"
             out += settings([.init(key: "enabled", expectation: "on or off", defaultValue: "on", doc: "Switch the plugin on or off.", isList: false, nested: [])]
                 + plugin.describeSettings(), depth: 2)
