@@ -18,15 +18,24 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_for() { for _ in $(seq 1 100); do curl -sf "$1" >/dev/null && return 0; sleep 0.1; done; echo "not up: $1" >&2; return 1; }
 
-measure() { # measure NAME URL: wrk -t1 -c32 -d10s; prints and returns requests/s
+measure() { # measure NAME URL [wrk options]: wrk -t1 -c32 -d10s; prints and returns requests/s
     local name=$1 url=$2 out rps latency
-    out=$(wrk -t1 -c32 -d10s "$url")
+    shift 2
+    out=$(wrk -t1 -c32 -d10s "$@" "$url")
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     latency=$(awk '/Latency/ {print $2}' <<<"$out")
     printf '%-48s %12s req/s   (mean latency %s)\n' "$name" "$rps" "$latency" >&2
     echo "$rps"
 }
 
+scripts/test-tools.sh  # the OIDC stub below mints its token with PyJWT
+python=.build/test-venv/bin/python3
+oidc_port=$(free_port)
+"$python" scripts/oidc-stub.py "$oidc_port" app "$work/keycloak.token" &
+pids+=($!)
+wait_for "http://127.0.0.1:$oidc_port/realms/app/.well-known/openid-configuration"
+
+# The shipped plugins with the shipped Argon2 cost; limits off so that wrk measures the server, not the limiter.
 port=$(free_port)
 cat >"$work/site.conf" <<CONF
 server { listen 127.0.0.1:$port }
@@ -36,6 +45,18 @@ logging {
     access_log off
 }
 rate_limit { enabled off }
+plugin tenancy {}
+plugin auth.local {
+    issuer http://127.0.0.1:$port
+    email_verification_required off
+    login_rate off
+    max_failed_attempts 1000000
+}
+plugin auth.keycloak {
+    server_url http://127.0.0.1:$oidc_port
+    realm app
+    client_id api
+}
 CONF
 "$lintel" serve --config "$work/site.conf" 2>"$work/server.log" &
 pids+=($!)
@@ -50,6 +71,24 @@ kernel=$(measure "GET /healthz (every Kernel phase: the ceiling)" "http://127.0.
 bare=$(measure "GET /healthz on bare Hummingbird (no phases)" "http://127.0.0.1:$bare_port/healthz")
 measure "GET /api/v1/health/ready (SELECT 1, SQLite)" "http://127.0.0.1:$port/api/v1/health/ready" >/dev/null
 python3 -c "print('%-48s %11.1f%%' % ('cost of the Kernel middleware phases', 100 * (1 - $kernel / $bare)))" >&2
+
+# Authentication: a local user (Argon2id at the configured cost) and a Keycloak-shaped token.
+api="http://127.0.0.1:$port/api/v1"
+credentials='{"email": "bench@example.com", "password": "correct horse battery staple"}'
+curl -sf -o /dev/null -H 'Content-Type: application/json' -d "$credentials" "$api/auth/register"
+local_token=$(curl -sf -H 'Content-Type: application/json' -d "$credentials" "$api/auth/login" | "$python" -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+keycloak_token=$(cat "$work/keycloak.token")
+share() { python3 -c "print('%-48s %11.1f%%' % ('  = share of the /healthz ceiling', 100 * $1 / $kernel))" >&2; }
+me_local=$(measure "GET /api/v1/auth/me, auth.local token" "$api/auth/me" -H "Authorization: Bearer $local_token")
+share "$me_local"
+me_keycloak=$(measure "GET /api/v1/auth/me, Keycloak-shaped token" "$api/auth/me" -H "Authorization: Bearer $keycloak_token")
+share "$me_keycloak"
+cat >"$work/login.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '$credentials'
+LUA
+measure "POST /api/v1/auth/login (Argon2id m=19MiB t=2 p=1)" "$api/auth/login" -s "$work/login.lua" >/dev/null
 
 for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; done; pids=()
 echo "Policy decisions, in process, one core (Cerbos's own figure for a typical check: about 6.6 µs; target ≤ 1.3 µs):" >&2

@@ -5,14 +5,25 @@ import Kernel
 /// issuers are left to other authenticators), signed RS256 by one of the realm's keys, with the audience,
 /// times and `typ: Bearer` checked (an ID token is not an access token). The user is the directory's
 /// account for issuer + `sub`, created on first sight and kept current.
+///
+/// A verified token is cached until it expires, but stops working at once when the realm stops publishing
+/// its key (a key rotated out after a compromise) and within `user_check_interval` when its user is
+/// deactivated.
 struct KeycloakAuthenticator: Authenticator {
+    struct Verified: Sendable {
+        let principal: Principal
+        let kid: String
+        let user: UUID
+    }
+
     let name = "auth.keycloak"
     let settings: KeycloakSettings
     let checks: ClaimChecks
     let keys: RealmKeys
     let database: Database
     let directory: any Directory
-    let cache = VerifiedTokenCache<Principal>()
+    let liveness: Liveness<UUID>
+    let cache = VerifiedTokenCache<Verified>()
 
     init(settings: KeycloakSettings, keys: RealmKeys, database: Database, directory: any Directory) {
         self.settings = settings
@@ -20,26 +31,31 @@ struct KeycloakAuthenticator: Authenticator {
         self.keys = keys
         self.database = database
         self.directory = directory
+        liveness = .users(interval: settings.userCheckInterval, database: database, directory: directory)
     }
 
     func authenticate(_ request: RequestHead, context: AppRequestContext) async throws -> Principal? {
         guard let token = BearerToken.from(request) else { return nil }
         let key = cache.key(token)
-        if let principal = cache.get(key) { return principal }
-        let jws: CompactJWS
-        do { jws = try CompactJWS(token) } catch { throw error.problem }
-        guard jws.claims["iss"]?.stringValue == settings.issuer else { return nil }
-        let principal: Principal
-        do {
-            principal = try await verify(jws, context: context)
-        } catch let rejection as TokenRejection {
-            throw rejection.problem
+        let verified: Verified
+        if let hit = cache.get(key), keys.knows(hit.kid) {
+            verified = hit
+        } else {
+            let jws: CompactJWS
+            do { jws = try CompactJWS(token) } catch { throw error.problem }
+            guard jws.claims["iss"]?.stringValue == settings.issuer else { return nil }
+            do {
+                verified = try await verify(jws, context: context)
+            } catch let rejection as TokenRejection {
+                throw rejection.problem
+            }
+            cache.put(key, verified, expires: ClaimChecks.number(jws.claims["exp"]) ?? 0)
         }
-        cache.put(key, principal, expires: ClaimChecks.number(jws.claims["exp"]) ?? 0)
-        return principal
+        guard try await liveness.isLive(verified.user) else { throw TokenRejection.revoked.problem }
+        return verified.principal
     }
 
-    func verify(_ jws: CompactJWS, context: AppRequestContext) async throws -> Principal {
+    func verify(_ jws: CompactJWS, context: AppRequestContext) async throws -> Verified {
         let kid = try jws.checkHeader()
         let key = try await keys.key(kid)
         guard key.verifies(jws) else { throw TokenRejection.badSignature }
@@ -56,7 +72,7 @@ struct KeycloakAuthenticator: Authenticator {
         principal.attributes["mfa"] = .bool(passedSecondFactor(claims))
         principal.attributes["email"] = .string(user.email)
         principal.attributes["name"] = .string(user.displayName)
-        return principal
+        return Verified(principal: principal, kid: kid, user: user.id)
     }
 
     /// Realm roles and this client's roles (other clients' roles are theirs).

@@ -13,6 +13,7 @@ public struct KeycloakSettings: BlockSettings {
     public var keyRefreshInterval: Duration
     public var unknownKeyRefreshSpacing: Duration
     public var timeout: Duration
+    public var userCheckInterval: Duration
 
     public init(from reader: SettingsReader) {
         serverURL = reader.required("server_url", doc: "Keycloak's base URL (KEYCLOAK_SERVER_URL), e.g. https://sso.example.com.")
@@ -29,6 +30,8 @@ public struct KeycloakSettings: BlockSettings {
         unknownKeyRefreshSpacing = reader.value("unknown_key_refresh_spacing", default: .seconds(30),
                                                 doc: "Least time between two fetches caused by tokens with an unknown `kid` (so bogus kids cannot hammer Keycloak).")
         timeout = reader.value("timeout", default: .seconds(5), doc: "Longest a discovery or key fetch may take.")
+        userCheckInterval = reader.value("user_check_interval", default: .seconds(5),
+                                         doc: "How long a process trusts that a token's user is still active (a deactivation reaches every process within it).")
     }
 
     /// `{server_url}/realms/{realm}`: the exact `iss` of the realm's tokens.

@@ -11,7 +11,8 @@ import Synchronization
 final class RealmKeys: Sendable {
     private struct State {
         var keys: [String: SigningKey] = [:]
-        var lastFetch: ContinuousClock.Instant?
+        /// The last fetch an unknown `kid` caused (scheduled fetches do not count against the spacing).
+        var lastUnknownKeyFetch: ContinuousClock.Instant?
         var lastSuccess: Date?
         var lastError: String?
         var fetching: Task<Void, Never>?
@@ -40,13 +41,18 @@ final class RealmKeys: Sendable {
         throw state.withLock { $0.lastSuccess == nil } ? .keysUnavailable : .unknownKey
     }
 
-    /// Fetches the keys unless a fetch ran less than `spacing` ago (`force`: regardless); concurrent
-    /// callers share one fetch.
+    /// Whether the realm still publishes `kid` (as of the last fetch).
+    func knows(_ kid: String) -> Bool { state.withLock { $0.keys[kid] != nil } }
+
+    /// Fetches the keys (`force`), or for an unknown `kid` unless such a fetch ran less than `spacing` ago;
+    /// concurrent callers share one fetch.
     func refresh(force: Bool) async {
         let task = state.withLock { state -> Task<Void, Never>? in
             if let running = state.fetching { return running }
-            if !force, let last = state.lastFetch, ContinuousClock.now - last < spacing { return nil }
-            state.lastFetch = .now
+            if !force {
+                if let last = state.lastUnknownKeyFetch, ContinuousClock.now - last < spacing { return nil }
+                state.lastUnknownKeyFetch = .now
+            }
             let task = Task { await self.fetch() }
             state.fetching = task
             return task

@@ -20,7 +20,7 @@ final class LocalAuthService: Sendable {
     let oneTimeTokens = OneTimeTokens()
     let factors: SecondFactors
     let guardrail: LoginGuard
-    let liveness: SessionLiveness
+    let liveness: Liveness<UUID>
     let authenticator: LocalAuthenticator
 
     init(settings: LocalAuthSettings, context: PluginContext) async throws {
@@ -43,7 +43,7 @@ final class LocalAuthService: Sendable {
         factors = SecondFactors(secret: secret)
         guardrail = LoginGuard(maxFailures: settings.maxFailedAttempts, accountThreshold: settings.accountLockoutThreshold,
                                lockout: settings.lockoutDuration, secret: secret)
-        liveness = SessionLiveness(interval: settings.sessionCheckInterval, database: context.database, directory: directory)
+        liveness = .sessions(interval: settings.sessionCheckInterval, database: context.database, directory: directory)
         authenticator = LocalAuthenticator(checks: ClaimChecks(issuer: issuerName, audiences: [settings.audience], acceptAuthorizedParty: false),
                                            keys: keys, liveness: liveness)
     }

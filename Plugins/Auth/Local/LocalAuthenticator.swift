@@ -13,7 +13,7 @@ struct LocalAuthenticator: Authenticator {
     let name = "auth.local"
     let checks: ClaimChecks
     let keys: SigningKeyStore
-    let liveness: SessionLiveness
+    let liveness: Liveness<UUID>
     let cache = VerifiedTokenCache<Verified>()
 
     func authenticate(_ request: RequestHead, context: AppRequestContext) async throws -> Principal? {

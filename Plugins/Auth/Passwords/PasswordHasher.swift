@@ -93,7 +93,7 @@ public final class PasswordHasher: Sendable {
         let code = argon2id_hash_encoded(parameters.iterations, parameters.memory, parameters.parallelism, bytes, bytes.count,
                                          salt, salt.count, hashLength, &encoded, length)
         guard code == ARGON2_OK.rawValue else { throw Failure(code: code) }
-        return String(cString: encoded)
+        return String(decoding: encoded.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     static func verifyNow(_ password: String, encoded: String) -> Bool {

@@ -29,7 +29,7 @@ public enum TokenRejection: Error, Equatable, Sendable {
         case .issuedInFuture: "The bearer token claims to be issued in the future."
         case .wrongIssuer: "The bearer token was issued by an issuer this server does not trust."
         case .wrongAudience: "The bearer token is meant for another audience."
-        case .wrongType(let type): "The bearer token is a \(type) token, not an access token."
+        case .wrongType(let type): "The bearer token has type \(type.prefix(40)); only access tokens (type Bearer) are accepted."
         case .missingClaim(let claim): "The bearer token lacks the \(claim) claim."
         case .revoked: "The bearer token's session has ended (signed out, password changed or account deactivated)."
         case .unknownUser: "The bearer token's user does not exist."
@@ -39,7 +39,7 @@ public enum TokenRejection: Error, Equatable, Sendable {
 
     /// The RFC 6750 `error_description`: the detail without characters a quoted-string cannot hold.
     var challenge: String {
-        let description = detail.filter { $0 != "\"" && $0 != "\\" && $0.isASCII }
+        let description = detail.filter { $0 != "\"" && $0 != "\\" && ($0.asciiValue ?? 0) >= 0x20 && $0.asciiValue != 0x7F }
         return "Bearer error=\"invalid_token\", error_description=\"\(description)\""
     }
 

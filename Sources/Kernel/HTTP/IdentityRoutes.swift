@@ -28,7 +28,7 @@ enum IdentityRoutes {
         api.get("/protected", Operation("A policy-protected sample", description: "Allowed when the policies let the principal `read` the sample resource of org \(sampleOrg).",
                                         tags: ["auth"], access: .authenticated,
                                         responses: [200: .init("Allowed."), 401: .init("Not signed in."), 403: .init("Not authorized by policy.")])) { _, context in
-            try await context.authorize("read", on: ResourceRef(kind: "sample_resource", id: "resource", attributes: ["org_id": .string(sampleOrg)]))
+            try await context.authorize("read", on: ResourceRef(kind: "sample_resource", id: "resource", attributes: ["org_id": .string(sampleOrg)], concealsExistence: false))
             return JSONResponse(["message": "protected-ok", "org": .string(sampleOrg)])
         }
         return api

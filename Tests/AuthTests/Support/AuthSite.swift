@@ -33,6 +33,29 @@ enum AuthSite {
         return try await TestSite.withKernel(conf, plugins: [TenancyPlugin.self, LocalAuthPlugin.self] + plugins, body)
     }
 
+    /// Boots a kernel with tenancy and auth.keycloak pointed at `double` (`keycloak`: more directives for
+    /// its block), and auth.local too when `local` (hybrid).
+    static func withKeycloak<T: Sendable>(
+        _ double: KeycloakDouble,
+        keycloak: String = "",
+        local: Bool = false,
+        logs: LogSink = .capture(),
+        _ body: @escaping @Sendable (Kernel, any TestClientProtocol) async throws -> T
+    ) async throws -> T {
+        let conf = """
+            plugin tenancy {}
+            plugin auth.keycloak {
+                server_url \(double.serverURL)
+                realm \(double.realm)
+                client_id api
+                \(keycloak)
+            }
+            \(local ? "plugin auth.local {\n    issuer https://lintel.test\n    email_verification_required off\n}" : "")
+            """
+        let plugins: [any Plugin.Type] = [TenancyPlugin.self, KeycloakPlugin.self] + (local ? [LocalAuthPlugin.self] : [])
+        return try await TestSite.withKernel(conf, plugins: plugins, logs: logs, body)
+    }
+
     /// A site.conf `mail` block that delivers to `sink`.
     static func mail(to sink: SMTPSink) -> String {
         "mail {\n    transport smtp\n    from lintel@example.com\n    smtp {\n        host 127.0.0.1\n        port \(sink.port)\n    }\n}"
