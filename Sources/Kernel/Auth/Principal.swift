@@ -11,12 +11,16 @@ public struct Principal: Sendable {
     public var attributes: [String: JSONValue]
     /// Which authenticator accepted the credentials.
     public var authenticator: String
+    /// The platform admin acting as this user (an impersonation token's RFC 8693 `act.sub`); every
+    /// request made so is marked in the logs and in the events it emits.
+    public var impersonatorID: String?
 
-    public init(id: String, roles: [String], attributes: [String: JSONValue] = [:], authenticator: String) {
+    public init(id: String, roles: [String], attributes: [String: JSONValue] = [:], authenticator: String, impersonatorID: String? = nil) {
         self.id = id
         self.roles = roles
         self.attributes = attributes
         self.authenticator = authenticator
+        self.impersonatorID = impersonatorID
     }
 }
 

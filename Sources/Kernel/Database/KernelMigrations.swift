@@ -1,7 +1,7 @@
 /// The Kernel's own schema: the event outbox and subscriber progress, the job queue, the scheduler,
 /// worker heartbeats and shared rate-limit state. (The migration ledger itself is created by `Migrator`.)
 enum KernelMigrations {
-    static let all: [Migration] = [outbox, jobs, scheduler, rateLimits]
+    static let all: [Migration] = [outbox, jobs, scheduler, rateLimits, eventContext]
 
     static let outbox = Migration(
         "0001_event_outbox",
@@ -101,6 +101,13 @@ enum KernelMigrations {
             last_run_at TIMESTAMPTZ,
             last_job_id UUID
         );
+        """)
+
+    /// Who acted under impersonation, and from where, for the audit trail.
+    static let eventContext = Migration("0005_event_context", sql: """
+        ALTER TABLE lintel_events ADD COLUMN impersonator_id TEXT;
+        ALTER TABLE lintel_events ADD COLUMN client_address TEXT;
+        ALTER TABLE lintel_events ADD COLUMN user_agent TEXT
         """)
 
     static let rateLimits = Migration("0004_rate_limits", sql: """

@@ -14,9 +14,15 @@ public struct DomainEvent: Sendable, Codable, Equatable {
     public var orgID: String?
     /// The request that caused it, when it came from one.
     public var requestID: String?
+    /// The platform admin acting as `actorID` under impersonation.
+    public var impersonatorID: String?
+    /// The client's address and user agent, when a request caused it.
+    public var clientAddress: String?
+    public var userAgent: String?
     public var payload: JSONValue
 
-    public init(sequence: Int64, id: UUID, name: String, occurredAt: Date, actorID: String?, orgID: String?, requestID: String?, payload: JSONValue) {
+    public init(sequence: Int64, id: UUID, name: String, occurredAt: Date, actorID: String?, orgID: String?, requestID: String?,
+                impersonatorID: String? = nil, clientAddress: String? = nil, userAgent: String? = nil, payload: JSONValue) {
         self.sequence = sequence
         self.id = id
         self.name = name
@@ -24,6 +30,9 @@ public struct DomainEvent: Sendable, Codable, Equatable {
         self.actorID = actorID
         self.orgID = orgID
         self.requestID = requestID
+        self.impersonatorID = impersonatorID
+        self.clientAddress = clientAddress
+        self.userAgent = userAgent
         self.payload = payload
     }
 
@@ -49,11 +58,19 @@ public struct EventOrigin: Sendable {
     public var actorID: String?
     public var orgID: String?
     public var requestID: String?
+    /// The platform admin behind an impersonated actor.
+    public var impersonatorID: String?
+    public var clientAddress: String?
+    public var userAgent: String?
 
-    public init(actorID: String? = nil, orgID: String? = nil, requestID: String? = nil) {
+    public init(actorID: String? = nil, orgID: String? = nil, requestID: String? = nil, impersonatorID: String? = nil,
+                clientAddress: String? = nil, userAgent: String? = nil) {
         self.actorID = actorID
         self.orgID = orgID
         self.requestID = requestID
+        self.impersonatorID = impersonatorID
+        self.clientAddress = clientAddress
+        self.userAgent = userAgent
     }
 
     /// Events made by Lintel itself (schedules, maintenance).
@@ -61,8 +78,10 @@ public struct EventOrigin: Sendable {
 }
 
 extension AppRequestContext {
-    /// The origin of events a handler emits: the principal, the tenant, the request id.
+    /// The origin of events a handler emits: the principal (and who impersonates them), the tenant, the
+    /// request id, the client.
     public var eventOrigin: EventOrigin {
-        EventOrigin(actorID: principal?.id, orgID: tenant?.orgID, requestID: requestID)
+        EventOrigin(actorID: principal?.id, orgID: tenant?.orgID, requestID: requestID, impersonatorID: principal?.impersonatorID,
+                    clientAddress: clientAddress == "-" ? nil : clientAddress, userAgent: userAgent)
     }
 }

@@ -42,15 +42,18 @@ public final class EventBus: Sendable {
         let id = UUID.v7()
         let now = Date()
         let row = try await sql.raw("""
-            INSERT INTO lintel_events (id, name, occurred_at, actor_id, org_id, request_id, payload)
-            VALUES (\(bind: id), \(bind: name), \(bind: now), \(bind: origin.actorID), \(bind: origin.orgID), \(bind: origin.requestID), \(bind: payload.jsonString()))
+            INSERT INTO lintel_events (id, name, occurred_at, actor_id, org_id, request_id, impersonator_id, client_address, user_agent, payload)
+            VALUES (\(bind: id), \(bind: name), \(bind: now), \(bind: origin.actorID), \(bind: origin.orgID), \(bind: origin.requestID),
+                    \(bind: origin.impersonatorID), \(bind: origin.clientAddress), \(bind: origin.userAgent.map { String($0.prefix(512)) }),
+                    \(bind: payload.jsonString()))
             RETURNING seq
             """).first()
         let sequence = try row?.decode(column: "seq", as: Int64.self) ?? 0
         let signal = committed
         Database.afterCommit { signal.signal() }
         return DomainEvent(sequence: sequence, id: id, name: name, occurredAt: now, actorID: origin.actorID, orgID: origin.orgID,
-                           requestID: origin.requestID, payload: payload)
+                           requestID: origin.requestID, impersonatorID: origin.impersonatorID, clientAddress: origin.clientAddress,
+                           userAgent: origin.userAgent.map { String($0.prefix(512)) }, payload: payload)
     }
 
     /// Every event a request emitted, in order (what tests assert).
@@ -75,7 +78,7 @@ public final class EventBus: Sendable {
         }
     }
 
-    static let columns = "seq, id, name, occurred_at, actor_id, org_id, request_id, payload"
+    static let columns = "seq, id, name, occurred_at, actor_id, org_id, request_id, impersonator_id, client_address, user_agent, payload"
 
     static func events(after sequence: Int64, limit: Int, sql: any SQLDatabase) async throws -> [DomainEvent] {
         try await sql.raw("SELECT \(unsafeRaw: columns) FROM lintel_events WHERE seq > \(bind: sequence) ORDER BY seq LIMIT \(bind: limit)")
@@ -88,6 +91,9 @@ public final class EventBus: Sendable {
         return DomainEvent(sequence: try row.decode(column: "seq", as: Int64.self), id: try row.decode(column: "id", as: UUID.self),
                            name: try row.decode(column: "name", as: String.self), occurredAt: try row.decode(column: "occurred_at", as: Date.self),
                            actorID: try row.decode(column: "actor_id", as: String?.self), orgID: try row.decode(column: "org_id", as: String?.self),
-                           requestID: try row.decode(column: "request_id", as: String?.self), payload: payload)
+                           requestID: try row.decode(column: "request_id", as: String?.self),
+                           impersonatorID: try row.decode(column: "impersonator_id", as: String?.self),
+                           clientAddress: try row.decode(column: "client_address", as: String?.self),
+                           userAgent: try row.decode(column: "user_agent", as: String?.self), payload: payload)
     }
 }

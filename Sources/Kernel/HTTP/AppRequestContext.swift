@@ -14,6 +14,8 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var tenant: Tenant?
     /// The client's IP (the peer, or from `X-Forwarded-For` behind a trusted proxy).
     public var clientAddress: String
+    /// The client's `User-Agent`, for events and the audit trail.
+    public var userAgent: String?
     /// The Kernel's decision point, for `authorize`.
     var authorization: AuthorizationService?
     /// Set around an `.authenticated` route's handler: whether it obtained an allow.

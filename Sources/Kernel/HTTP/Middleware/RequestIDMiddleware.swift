@@ -14,6 +14,7 @@ struct RequestIDMiddleware: RouterMiddleware {
         var context = context
         let id = request.headers[.requestID].flatMap { Self.isWellFormed($0) ? $0 : nil } ?? UUID.v7().lowercasedString
         context.requestID = id
+        context.userAgent = request.headers[.userAgent]
         context.maxUploadSize = maxBodySize
         context.authorization = authorization
         context.logger[metadataKey: "request_id"] = .string(id)
