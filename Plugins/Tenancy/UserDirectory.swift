@@ -4,6 +4,7 @@ import SQLKit
 
 /// The `Directory` over the `users` table. Every change emits its event in the caller's transaction.
 struct UserDirectory: Directory {
+    let database: Database
     let events: EventBus
 
     static let columns = "id, email, first_name, last_name, status, platform_roles, email_verified, created_at, last_login_at"
@@ -70,8 +71,24 @@ struct UserDirectory: Directory {
     }
 
     func affiliation(userID: UUID, in sql: any SQLDatabase) async throws -> UserAffiliation {
-        // Memberships arrive with organizations and teams; until then nobody belongs anywhere.
-        UserAffiliation()
+        // The first organization joined (not deleted or suspended), and the user's teams in it.
+        let rows = try await sql.raw("""
+            SELECT m.org_id, m.team_id FROM memberships m JOIN organizations o ON o.id = m.org_id
+            WHERE m.user_id = \(bind: userID) AND o.deleted_at IS NULL AND o.status = 'active'
+            ORDER BY m.created_at, m.id
+            """).all()
+        var affiliation = UserAffiliation()
+        for row in rows where try row.decode(column: "team_id", as: UUID?.self) == nil {
+            affiliation.orgID = try row.decode(column: "org_id", as: UUID.self).lowercasedString
+            break
+        }
+        guard let org = affiliation.orgID else { return affiliation }
+        for row in rows {
+            if let team = try row.decode(column: "team_id", as: UUID?.self), try row.decode(column: "org_id", as: UUID.self).lowercasedString == org {
+                affiliation.teamIDs.append(team.lowercasedString)
+            }
+        }
+        return affiliation
     }
 
     // MARK: Helpers

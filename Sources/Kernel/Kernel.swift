@@ -125,6 +125,7 @@ public final class Kernel: Sendable {
             let monitor = SystemMonitor(database: database, jobs: jobs, events: events, subscriptions: subscriptions, schedules: schedules)
             routeSets.append(MonitoringRoutes(monitor: monitor, configuration: configuration).routes())
             routeSets.append(AdminJobRoutes(jobs: jobs).routes())
+            routeSets.append(AlertRoutes(sources: [monitor.alertSource] + started.flatMap { $0.alertSources() }).routes())
             routeSets.append(IdentityRoutes.routes())
             for (plugin, context) in zip(started, contexts) {
                 let set = Routes(owner: context.pluginID.rawValue, prefix: plugin.routePrefix)

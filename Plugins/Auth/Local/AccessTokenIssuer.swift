@@ -14,11 +14,14 @@ struct AccessTokenIssuer: Sendable {
     /// RFC 9068 header type of JWT access tokens.
     static let headerType = "at+jwt"
 
-    func mint(user: UserAccount, affiliation: UserAffiliation, session: SessionStore.Session, now: Date = Date()) throws -> String {
+    /// `impersonator`: the platform admin acting as `user` (RFC 8693 `act` claim); `lifetime`: instead of the
+    /// configured TTL.
+    func mint(user: UserAccount, affiliation: UserAffiliation, session: SessionStore.Session, impersonator: String? = nil,
+              lifetime: Duration? = nil, now: Date = Date()) throws -> String {
         let issuedAt = Int(now.timeIntervalSince1970)
         var claims: [String: JSONValue] = [
             "iss": .string(issuer), "aud": .string(audience), "sub": .string(user.id.uuidString.lowercased()),
-            "iat": .int(issuedAt), "nbf": .int(issuedAt), "exp": .int(issuedAt + Int(ttl.seconds)),
+            "iat": .int(issuedAt), "nbf": .int(issuedAt), "exp": .int(issuedAt + Int((lifetime ?? ttl).seconds)),
             "jti": .string(UUID().uuidString.lowercased()), "typ": "Bearer", "sid": .string(session.id.uuidString.lowercased()),
             "email": .string(user.email), "email_verified": .bool(user.emailVerified), "name": .string(user.displayName),
             "given_name": .string(user.firstName), "family_name": .string(user.lastName),
@@ -27,6 +30,7 @@ struct AccessTokenIssuer: Sendable {
             "amr": .array(session.amr.map { .string($0) }), "mfa": .bool(session.amr.contains("mfa")),
         ]
         if let org = affiliation.orgID { claims["org_id"] = .string(org) }
+        if let impersonator { claims["act"] = ["sub": .string(impersonator)] }
         return try CompactJWS.sign(.object(claims), key: try keys.current.signer, type: Self.headerType)
     }
 

@@ -3,20 +3,6 @@ import Kernel
 
 /// An address as typed, checked loosely (one `@`, something on both sides, a dot in the domain, no
 /// spaces, at most 254 characters): the mail that follows is the real check.
-enum EmailAddress {
-    static func problem(_ text: String) -> String? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if trimmed.isEmpty { return "is required" }
-        if trimmed.utf8.count > 254 { return "must be at most 254 characters" }
-        let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-              !trimmed.contains(where: { $0.isWhitespace || $0.isNewline }) else { return "is not a valid email address" }
-        return nil
-    }
-
-    static func normalize(_ text: String) -> String { text.trimmingCharacters(in: .whitespaces) }
-}
-
 struct RegisterBody: Decodable, Validatable {
     var email: String
     var password: String

@@ -16,7 +16,11 @@ public struct LocalAuthPlugin: Plugin {
 
     public init(settings: LocalAuthSettings, context: PluginContext) async throws {
         service = try await LocalAuthService(settings: settings, context: context)
+        try context.services.register(LocalPasswordCredentials(service: service), as: (any PasswordCredentials).self, by: Self.id.rawValue)
+        try context.services.register(LocalImpersonationTokens(service: service), as: (any ImpersonationTokens).self, by: Self.id.rawValue)
     }
+
+    public func eventSubscriptions() -> [EventSubscription] { [service.deactivationSubscription] }
 
     public var routePrefix: String { "" }
 

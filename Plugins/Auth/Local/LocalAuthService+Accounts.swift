@@ -193,7 +193,11 @@ extension LocalAuthService {
         try await sql.raw("SELECT user_id FROM auth_passwords WHERE user_id = \(bind: userID)").first() != nil
     }
 
+    /// Stores the user's password hash, replacing any (accounts made by an admin or an invitation may have none yet).
     func setPassword(_ hash: String, for userID: UUID, in sql: any SQLDatabase) async throws {
-        try await sql.raw("UPDATE auth_passwords SET password_hash = \(bind: hash), changed_at = \(bind: Date()) WHERE user_id = \(bind: userID)").run()
+        try await sql.raw("""
+            INSERT INTO auth_passwords (user_id, password_hash, changed_at) VALUES (\(bind: userID), \(bind: hash), \(bind: Date()))
+            ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash, changed_at = excluded.changed_at
+            """).run()
     }
 }

@@ -137,7 +137,7 @@ extension LocalAuthService {
     }
 
     func mfaStatus(_ request: Request, context: AppRequestContext) async throws -> JSONResponse {
-        let (userID, _) = try Self.localPrincipal(context)
+        let (userID, _) = try Self.localPrincipal(context, allowImpersonation: true)
         let factors = factors
         let status = try await database.read { sql in try await factors.status(userID, in: sql) }
         return JSONResponse([

@@ -58,7 +58,7 @@ extension LocalAuthService {
                 "amr": .array(amr.map { .string($0) }), "client_address": .string(context.clientAddress),
             ], origin: origin, in: sql)
             let access = try await accessToken(for: user, session: session, in: sql)
-            return issuer.response(accessToken: access, refreshToken: refresh)
+            return issuer.response(accessToken: access, refreshToken: refresh ?? "")
         }
     }
 
@@ -160,8 +160,10 @@ extension LocalAuthService {
     }
 
     func logout(_ request: Request, context: AppRequestContext) async throws -> JSONResponse {
-        let principal = try Self.localPrincipal(context)
+        let principal = try Self.localPrincipal(context, allowImpersonation: true)
         let body = request.headers[.contentType] == nil ? LogoutBody() : try await request.decodeJSON(as: LogoutBody.self, context: context)
+        // Under impersonation only the impersonation session itself ends.
+        if context.principal?.impersonatorID != nil, body.all == true || body.refreshToken != nil { _ = try Self.localPrincipal(context) }
         let userID = principal.user
         let origin = context.eventOrigin
         let ended = try await database.transaction { [self] sql -> [UUID] in
@@ -186,7 +188,13 @@ extension LocalAuthService {
     }
 
     /// The user and session of a request made with an auth.local token.
-    static func localPrincipal(_ context: AppRequestContext) throws -> (user: UUID, session: UUID) {
+    /// The user and session of a password sign-in here. Credentials and second factors (password, MFA) are
+    /// the user's own: an admin acting as them under impersonation is refused.
+    static func localPrincipal(_ context: AppRequestContext, allowImpersonation: Bool = false) throws -> (user: UUID, session: UUID) {
+        if !allowImpersonation, context.principal?.impersonatorID != nil {
+            throw Problem(status: .forbidden, type: Problem.typeURI("impersonation-forbidden"), title: "Not While Impersonating",
+                          detail: "A user's password and second factors are theirs alone; this is refused under impersonation.")
+        }
         guard let principal = context.principal, principal.authenticator == "auth.local",
               let user = UUID(uuidString: principal.id), let session = principal.attributes["sid"]?.stringValue.flatMap(UUID.init(uuidString:)) else {
             throw Problem(status: .badRequest, type: Problem.typeURI("not-a-local-session"), title: "Not a Local Session",

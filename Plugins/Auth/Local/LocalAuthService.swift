@@ -64,10 +64,6 @@ final class LocalAuthService: Sendable {
     func ended(_ sessions: [UUID]) { liveness.ended(sessions) }
 }
 
-extension String {
-    func trimmingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
-}
-
 extension AppRequestContext {
     /// The event origin of what this request does (`actor` when the actor is not the principal yet).
     func origin(actor: UUID? = nil) -> EventOrigin {

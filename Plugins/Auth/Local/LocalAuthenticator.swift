@@ -43,8 +43,9 @@ struct LocalAuthenticator: Authenticator {
         guard key.verifies(jws) else { throw TokenRejection.badSignature }
         try checks.check(jws.claims)
         guard let sid = jws.claims["sid"]?.stringValue.flatMap(UUID.init(uuidString:)) else { throw TokenRejection.missingClaim("sid") }
-        return Verified(principal: TokenPrincipal.make(claims: jws.claims, roles: TokenPrincipal.realmRoles(jws.claims), authenticator: name),
-                        session: sid)
+        var principal = TokenPrincipal.make(claims: jws.claims, roles: TokenPrincipal.realmRoles(jws.claims), authenticator: name)
+        principal.impersonatorID = jws.claims["act"]?["sub"]?.stringValue
+        return Verified(principal: principal, session: sid)
     }
 }
 

@@ -21,8 +21,9 @@ struct SessionStore: Sendable {
 
     let refreshTTL: Duration
 
-    /// Starts a session and returns its first refresh token.
-    func start(userID: UUID, amr: [String], client: String, userAgent: String, in sql: any SQLDatabase) async throws -> (Session, String) {
+    /// Starts a session and returns its first refresh token (none when not `refreshable`: impersonation).
+    func start(userID: UUID, amr: [String], client: String, userAgent: String, refreshable: Bool = true,
+               in sql: any SQLDatabase) async throws -> (Session, String?) {
         let session = Session(id: UUID.v7(), userID: userID, amr: amr)
         let now = Date()
         try await sql.raw("""
@@ -30,6 +31,7 @@ struct SessionStore: Sendable {
             VALUES (\(bind: session.id), \(bind: userID), \(bind: amr.joined(separator: " ")), \(bind: now), \(bind: now),
                     \(bind: client), \(bind: String(userAgent.prefix(512))))
             """).run()
+        guard refreshable else { return (session, nil) }
         let token = try await issue(session: session.id, generation: 1, now: now, in: sql)
         return (session, token)
     }

@@ -142,8 +142,3 @@ final class SigningKeyStore: Sendable {
         return signing.kid
     }
 }
-
-extension Duration {
-    /// Whole and fractional seconds.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

@@ -48,6 +48,8 @@ public protocol Plugin: Sendable {
     func healthChecks() -> [HealthCheck]
     /// Long-running services, started with the server and stopped after it drained.
     func services() -> [any Service]
+    /// Conditions an operator must see, for `GET /api/v1/admin/alerts`.
+    func alertSources() -> [AlertSource]
     /// Releases what `init` acquired.
     func shutdown() async
 }
@@ -67,6 +69,7 @@ extension Plugin {
     public func authenticators() -> [any Authenticator] { [] }
     public func healthChecks() -> [HealthCheck] { [] }
     public func services() -> [any Service] { [] }
+    public func alertSources() -> [AlertSource] { [] }
     public func shutdown() async {}
 }
 

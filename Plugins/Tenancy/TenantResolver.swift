@@ -1,0 +1,158 @@
+import Foundation
+import Kernel
+import Synchronization
+
+/// The Kernel's `PrincipalEnricher`: picks the organization a request acts in and adds what the policies
+/// need about it — `org_id`, `org_roles`, `team_ids`, `team_roles` (team id → roles), `license_tier`,
+/// `features`.
+///
+/// The current org is the one `X-Org-ID` names (it must be one of the user's orgs, or any org for platform
+/// staff; anything else is refused with 403), else the token's `org_id` claim while the user still belongs
+/// there, else the user's first membership. Deleted and suspended orgs are nobody's current org.
+/// What was read is trusted for `membership_check_interval`; a change made by this process applies at
+/// once.
+final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable {
+    struct OrgFacts: Sendable {
+        let tier: String
+        let features: [String]
+        let usable: Bool
+    }
+
+    struct UserFacts: Sendable {
+        /// Org id → roles there and, per team, the team roles.
+        var orgs: [String: (roles: [String], teams: [String: [String]], facts: OrgFacts)] = [:]
+        /// The first membership, by when it was made.
+        var defaultOrg: String?
+    }
+
+    private struct Cached<Value: Sendable>: Sendable {
+        let value: Value
+        let at: ContinuousClock.Instant
+        let generation: Int
+    }
+
+    let database: Database
+    let tiers: [String: LicenseTier]
+    let interval: Duration
+    private let generation = Atomic<Int>(0)
+    private let users = Mutex<[UUID: Cached<UserFacts>]>([:])
+    private let orgs = Mutex<[String: Cached<OrgFacts?>]>([:])
+
+    static let header = "X-Org-ID"
+    static let staffRoles: Set<String> = ["platform_admin", "support_readonly"]
+
+    init(database: Database, tiers: [String: LicenseTier], interval: Duration) {
+        self.database = database
+        self.tiers = tiers
+        self.interval = interval
+    }
+
+    /// Forgets what was read, once the current transaction commits (every tenancy change calls it).
+    func changed() {
+        Database.afterCommit { [self] in generation.add(1, ordering: .relaxed) }
+    }
+
+    func enrich(_ principal: Principal, request: RequestHead, context: AppRequestContext) async throws -> Principal {
+        guard let userID = UUID(uuidString: principal.id) else { return principal }
+        let facts = try await userFacts(userID)
+        let isStaff = principal.roles.contains { Self.staffRoles.contains($0) }
+        var current: (id: String, roles: [String], teams: [String: [String]], facts: OrgFacts)?
+        if let requested = request.headers[HTTPField.Name(Self.header)!]?.trimmingCharacters(in: .whitespaces).lowercased(), !requested.isEmpty {
+            if let member = facts.orgs[requested], member.facts.usable {
+                current = (requested, member.roles, member.teams, member.facts)
+            } else if isStaff, UUID(uuidString: requested) != nil, let org = try await orgFacts(requested), org.usable {
+                current = (requested, [], [:], org)
+            } else {
+                throw Problem(status: .forbidden, type: Problem.typeURI("foreign-organization"), title: "Not a Member",
+                              detail: "You are not a member of the organization \(Self.header) names.")
+            }
+        } else {
+            let claimed = principal.attributes["org_id"]?.stringValue?.lowercased()
+            let chosen = [claimed, facts.defaultOrg].compactMap { $0 }.first { facts.orgs[$0]?.facts.usable == true }
+            if let chosen, let member = facts.orgs[chosen] { current = (chosen, member.roles, member.teams, member.facts) }
+        }
+        var principal = principal
+        principal.attributes["org_id"] = .string(current?.id ?? "")
+        principal.attributes["org_roles"] = .array((current?.roles ?? []).map { .string($0) })
+        let teams = current?.teams ?? [:]
+        principal.attributes["team_ids"] = .array(teams.keys.sorted().map { .string($0) })
+        principal.attributes["team_roles"] = .object(teams.mapValues { .array($0.map { .string($0) }) })
+        principal.attributes["license_tier"] = .string(current?.facts.tier ?? "")
+        principal.attributes["features"] = .array((current?.facts.features ?? []).map { .string($0) })
+        return principal
+    }
+
+    func limit(forOrganization orgID: String) async throws -> RateLimit? {
+        guard let facts = try await orgFacts(orgID), let limit = tiers[facts.tier]?.requests, !limit.isOff else { return nil }
+        return limit
+    }
+
+    // MARK: Reading, with the cache
+
+    func userFacts(_ userID: UUID) async throws -> UserFacts {
+        let now = ContinuousClock.now
+        let generation = generation.load(ordering: .relaxed)
+        if let hit = users.withLock({ $0[userID] }), hit.generation == generation, now - hit.at < interval { return hit.value }
+        let tiers = tiers
+        let facts = try await database.read { sql -> UserFacts in
+            let rows = try await sql.raw("""
+                SELECT m.org_id, m.team_id, m.roles, o.license_tier, o.features, o.status
+                FROM memberships m JOIN organizations o ON o.id = m.org_id
+                WHERE m.user_id = \(bind: userID) AND o.deleted_at IS NULL
+                ORDER BY m.created_at, m.id
+                """).all()
+            var facts = UserFacts()
+            var members = Set<String>()
+            for row in rows {
+                let org = try row.decode(column: "org_id", as: UUID.self).lowercasedString
+                let roles = JSONText.strings(try row.decode(column: "roles", as: String.self))
+                let orgFacts = Self.facts(tier: try row.decode(column: "license_tier", as: String.self),
+                                          extra: JSONText.strings(try row.decode(column: "features", as: String.self)),
+                                          status: try row.decode(column: "status", as: String.self), tiers: tiers)
+                var entry = facts.orgs[org] ?? (roles: [], teams: [:], facts: orgFacts)
+                if let team = try row.decode(column: "team_id", as: UUID?.self) {
+                    entry.teams[team.lowercasedString] = roles
+                } else {
+                    entry.roles = roles
+                    members.insert(org)
+                    if facts.defaultOrg == nil, orgFacts.usable { facts.defaultOrg = org }
+                }
+                facts.orgs[org] = entry
+            }
+            // Team memberships count only beside the org membership (removing that removes them too).
+            facts.orgs = facts.orgs.filter { members.contains($0.key) }
+            return facts
+        }
+        users.withLock { cache in
+            if cache.count > 50_000 { cache.removeAll(keepingCapacity: true) }
+            cache[userID] = Cached(value: facts, at: now, generation: generation)
+        }
+        return facts
+    }
+
+    func orgFacts(_ orgID: String) async throws -> OrgFacts? {
+        let now = ContinuousClock.now
+        let generation = generation.load(ordering: .relaxed)
+        if let hit = orgs.withLock({ $0[orgID] }), hit.generation == generation, now - hit.at < interval { return hit.value }
+        guard let id = UUID(uuidString: orgID) else { return nil }
+        let tiers = tiers
+        let facts = try await database.read { sql -> OrgFacts? in
+            guard let row = try await sql.raw("SELECT license_tier, features, status FROM organizations WHERE id = \(bind: id) AND deleted_at IS NULL").first() else {
+                return nil
+            }
+            return Self.facts(tier: try row.decode(column: "license_tier", as: String.self), extra: JSONText.strings(try row.decode(column: "features", as: String.self)),
+                              status: try row.decode(column: "status", as: String.self), tiers: tiers)
+        }
+        orgs.withLock { cache in
+            if cache.count > 50_000 { cache.removeAll(keepingCapacity: true) }
+            cache[orgID] = Cached(value: facts, at: now, generation: generation)
+        }
+        return facts
+    }
+
+    static func facts(tier: String, extra: [String], status: String, tiers: [String: LicenseTier]) -> OrgFacts {
+        OrgFacts(tier: tier, features: Array(Set((tiers[tier]?.features ?? []) + extra)).sorted(), usable: status == Organization.Status.active.rawValue)
+    }
+}
+
+import HTTPTypes
