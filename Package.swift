@@ -160,6 +160,18 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "TenancyTests",
+            dependencies: [
+                "Tenancy",
+                "Auth",
+                "Kernel",
+                "LintelTesting",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
             name: "CELTests",
             dependencies: ["CEL"]
         ),

@@ -152,11 +152,12 @@ struct Membership: Sendable, Equatable {
         return .object(object)
     }
 
-    /// What policies see: the org (and team) it belongs to and whose it is.
+    /// What policies see: the org (and team) it belongs to and whose it is. Every route that names a
+    /// membership has established first that the caller may see its org, so a denial is a 403.
     var resource: ResourceRef {
         var attributes: [String: JSONValue] = ["org_id": .string(orgID.lowercasedString), "user_id": .string(userID.lowercasedString), "owner_id": .string(userID.lowercasedString)]
         if let teamID { attributes["team_id"] = .string(teamID.lowercasedString) }
-        return ResourceRef(kind: "membership", id: id.lowercasedString, attributes: attributes)
+        return ResourceRef(kind: "membership", id: id.lowercasedString, attributes: attributes, concealsExistence: false)
     }
 }
 

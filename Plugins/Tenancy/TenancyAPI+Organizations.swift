@@ -23,7 +23,7 @@ extension TenancyAPI {
             try await context.authorize("update", on: Self.organizationRef(id))
             let body = try await request.decodeJSON(as: OrganizationBody.self, context: context)
             if body.licenseTier != nil || body.features != nil {
-                try await context.authorize("update", on: ResourceRef(kind: "license", id: id.lowercasedString, attributes: ["org_id": .string(id.lowercasedString)]))
+                try await context.authorize("update", on: Self.licenseRef(id))
             }
             if body.status != nil { try await context.authorize("delete", on: Self.organizationRef(id)) }
             let before = try await organization(context)
