@@ -7,8 +7,9 @@ import Synchronization
 /// `features`.
 ///
 /// The current org is the one `X-Org-ID` names (it must be one of the user's orgs, or any org for platform
-/// staff; anything else is refused with 403), else the token's `org_id` claim while the user still belongs
-/// there, else the user's first membership. Deleted and suspended orgs are nobody's current org.
+/// staff; anything else is refused with 403), else — on `/api/v1/orgs/{id}/…` — the org in the path when
+/// the user belongs to it, else the token's `org_id` claim while the user still belongs there, else the
+/// user's first membership. Deleted and suspended orgs are nobody's current org.
 /// What was read is trusted for `membership_check_interval`; a change made by this process applies at
 /// once.
 final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable {
@@ -67,8 +68,11 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
                               detail: "You are not a member of the organization \(Self.header) names.")
             }
         } else {
+            // On the org-scoped API the org in the path is the one the request acts in, when the user belongs
+            // to it; otherwise the token's org, else the first membership.
+            let inPath = context.endpointPath?.hasPrefix("/api/v1/orgs/{id}") == true ? context.parameters.get("id")?.lowercased() : nil
             let claimed = principal.attributes["org_id"]?.stringValue?.lowercased()
-            let chosen = [claimed, facts.defaultOrg].compactMap { $0 }.first { facts.orgs[$0]?.facts.usable == true }
+            let chosen = [inPath, claimed, facts.defaultOrg].compactMap { $0 }.first { facts.orgs[$0]?.facts.usable == true }
             if let chosen, let member = facts.orgs[chosen] { current = (chosen, member.roles, member.teams, member.facts) }
         }
         var principal = principal

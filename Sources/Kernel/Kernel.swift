@@ -22,6 +22,8 @@ public final class Kernel: Sendable {
     let subscriptions: [EventSubscription]
     let schedules: [Schedule]
     let rateLimiter: RateLimiter
+    /// The Kernel's and the plugins' alert sources.
+    public let alertSources: [AlertSource]
     public let authorization: AuthorizationService
     let logSink: LogSink
 
@@ -30,7 +32,7 @@ public final class Kernel: Sendable {
 
     private init(configuration: SiteConfiguration, database: Database, services: ServiceRegistry, events: EventBus, jobs: JobQueue,
                  mail: MailService, logger: Logger, plugins: [any Plugin], routeSets: [Routes], subscriptions: [EventSubscription],
-                 schedules: [Schedule], rateLimiter: RateLimiter, authorization: AuthorizationService, logSink: LogSink) {
+                 schedules: [Schedule], rateLimiter: RateLimiter, alertSources: [AlertSource], authorization: AuthorizationService, logSink: LogSink) {
         self.configuration = configuration
         self.database = database
         self.services = services
@@ -43,6 +45,7 @@ public final class Kernel: Sendable {
         self.subscriptions = subscriptions
         self.schedules = schedules
         self.rateLimiter = rateLimiter
+        self.alertSources = alertSources
         self.authorization = authorization
         self.logSink = logSink
     }
@@ -125,7 +128,8 @@ public final class Kernel: Sendable {
             let monitor = SystemMonitor(database: database, jobs: jobs, events: events, subscriptions: subscriptions, schedules: schedules)
             routeSets.append(MonitoringRoutes(monitor: monitor, configuration: configuration).routes())
             routeSets.append(AdminJobRoutes(jobs: jobs).routes())
-            routeSets.append(AlertRoutes(sources: [monitor.alertSource] + started.flatMap { $0.alertSources() }).routes())
+            let alertSources = [monitor.alertSource] + started.flatMap { $0.alertSources() }
+            routeSets.append(AlertRoutes(sources: alertSources).routes())
             routeSets.append(IdentityRoutes.routes())
             for (plugin, context) in zip(started, contexts) {
                 let set = Routes(owner: context.pluginID.rawValue, prefix: plugin.routePrefix)
@@ -139,7 +143,7 @@ public final class Kernel: Sendable {
 
             let kernel = Kernel(configuration: configuration, database: database, services: services, events: events, jobs: jobs, mail: mail,
                                 logger: logger, plugins: started, routeSets: routeSets, subscriptions: subscriptions, schedules: schedules,
-                                rateLimiter: rateLimiter, authorization: authorization, logSink: logSink)
+                                rateLimiter: rateLimiter, alertSources: alertSources, authorization: authorization, logSink: logSink)
             kernelRoutes.attach(kernel)
             logger.info("kernel booted", metadata: [
                 "environment": .string(configuration.environmentName),

@@ -210,10 +210,12 @@ struct KeycloakTests {
         try await KeycloakDouble.with { keycloak in
             keycloak.addUser("ada", Self.ada)
             keycloak.setFailing(true)
-            try await AuthSite.withKeycloak(keycloak, keycloak: "unknown_key_refresh_spacing 200ms") { _, client in
+            try await AuthSite.withKeycloak(keycloak, keycloak: "unknown_key_refresh_spacing 200ms") { kernel, client in
                 let ready = try await client.get("/api/v1/health/ready")
                 #expect(ready.status == .serviceUnavailable)
                 #expect(ready.json["checks"]?["keycloak_keys"]?["status"] == "failing")
+                let alerts = await kernel.alertsJSON()
+                #expect(alerts.first { $0["id"] == "keycloak.jwks" }?["severity"] == "critical")
                 let token = try keycloak.accessToken(for: "ada")
                 let refused = try await client.get("/api/v1/ping", token: token)
                 #expect(refused.status == .unauthorized, "an unavailable provider never lets a token through")
@@ -224,6 +226,7 @@ struct KeycloakTests {
                     try await client.get("/api/v1/ping", token: token).status == .ok
                 }
                 #expect(try await client.get("/api/v1/health/ready").status == .ok)
+                #expect(await kernel.alertsJSON().isEmpty, "the alert clears with the condition")
             }
         }
     }

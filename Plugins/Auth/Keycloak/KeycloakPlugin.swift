@@ -30,6 +30,18 @@ public struct KeycloakPlugin: Plugin {
 
     public func services() -> [any Service] { [RealmKeyRefresher(keys: keys, interval: settings.keyRefreshInterval)] }
 
+    /// Failing key fetches: critical while no key was ever fetched (every Keycloak token is refused),
+    /// a warning while the last known keys still serve.
+    public func alertSources() -> [AlertSource] {
+        [AlertSource(Self.id.rawValue) { [keys, settings] in
+            guard let failure = keys.failure else { return [] }
+            let never = keys.health.fetchedAt == nil
+            return [Alert(id: "keycloak.jwks", severity: never ? .critical : .warning, title: "Identity provider keys unavailable",
+                          detail: "Fetching the signing keys of \(settings.issuer) fails: \(failure.error)." + (never ? " Keycloak tokens are refused until it works." : " The keys fetched earlier still serve; a rotation on the Keycloak side would not be seen."),
+                          since: failure.since, link: "/api/v1/health/ready", source: Self.id.rawValue)]
+        }]
+    }
+
     public func healthChecks() -> [HealthCheck] {
         [HealthCheck("keycloak_keys") { [keys] in
             let (fetched, error) = keys.health

@@ -15,6 +15,8 @@ final class RealmKeys: Sendable {
         var lastUnknownKeyFetch: ContinuousClock.Instant?
         var lastSuccess: Date?
         var lastError: String?
+        /// When fetches started failing (cleared by a success).
+        var failingSince: Date?
         var fetching: Task<Void, Never>?
     }
 
@@ -63,6 +65,11 @@ final class RealmKeys: Sendable {
     /// What readiness reports: when the keys were last fetched, or why not.
     var health: (fetchedAt: Date?, error: String?) { state.withLock { ($0.lastSuccess, $0.lastError) } }
 
+    /// Why and since when fetching the keys fails, while it does.
+    var failure: (error: String, since: Date)? {
+        state.withLock { state in state.lastError.flatMap { error in state.failingSince.map { (error, $0) } } }
+    }
+
     private func fetch() async {
         do {
             let keys = try await download()
@@ -70,12 +77,14 @@ final class RealmKeys: Sendable {
                 state.keys = keys
                 state.lastSuccess = Date()
                 state.lastError = nil
+                state.failingSince = nil
                 state.fetching = nil
             }
             logger.debug("realm keys fetched", metadata: ["keys": .string(keys.keys.sorted().joined(separator: ","))])
         } catch {
             state.withLock { state in
                 state.lastError = "\(error)"
+                state.failingSince = state.failingSince ?? Date()
                 state.fetching = nil
             }
             logger.error("fetching the realm's keys failed", metadata: ["issuer": .string(issuer), "error": "\(error)"])

@@ -31,7 +31,8 @@ public struct Alert: Sendable, Equatable {
         self.source = source
     }
 
-    var json: JSONValue {
+    /// As `GET /api/v1/admin/alerts` lists it.
+    public var json: JSONValue {
         ["id": .string(id), "severity": .string(severity.rawValue), "title": .string(title), "detail": .string(detail),
          "since": since.map { .string($0.formatted(.iso8601)) } ?? .null, "link": link.map { .string($0) } ?? .null, "source": .string(source)]
     }
@@ -75,6 +76,11 @@ extension SystemMonitor {
             return alerts
         }
     }
+}
+
+extension Kernel {
+    /// The current alerts, most severe first (what `GET /api/v1/admin/alerts` lists).
+    public func alerts() async -> [Alert] { await AlertRoutes(sources: alertSources).collect() }
 }
 
 /// `GET /api/v1/admin/alerts`.
