@@ -52,6 +52,11 @@ final class SMTPSink: @unchecked Sendable {
         }
     }
 
+    /// A site.conf `mail` block that delivers here.
+    var mailBlock: String {
+        "mail {\n    transport smtp\n    from lintel@example.com\n    smtp {\n        host 127.0.0.1\n        port \(port)\n    }\n}"
+    }
+
     deinit { stop() }
 
     struct SinkError: Error, CustomStringConvertible {

@@ -32,8 +32,9 @@ struct TenancyWorld: Sendable {
     let a: Side
     let b: Side
 
-    /// Boots tenancy + auth.local (plus `extra` site.conf text) and builds the world.
-    static func with<T: Sendable>(tenancy: String = "", extra: String = "", plugins: [any Plugin.Type] = [], logs: LogSink = .capture(),
+    /// Boots tenancy + auth.local (`tenancy`, `local`: directives for their blocks; `extra`: more site.conf
+    /// text) and builds the world.
+    static func with<T: Sendable>(tenancy: String = "", local: String = "", extra: String = "", plugins: [any Plugin.Type] = [], logs: LogSink = .capture(),
                                   _ body: @escaping @Sendable (Kernel, any TestClientProtocol, TenancyWorld) async throws -> T) async throws -> T {
         let conf = """
             jobs {
@@ -48,6 +49,7 @@ struct TenancyWorld: Sendable {
                 issuer https://lintel.test
                 email_verification_required off
                 login_rate off
+                \(local)
             }
             \(extra)
             """
