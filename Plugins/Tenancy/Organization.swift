@@ -172,6 +172,6 @@ enum JSONText {
 
 /// ISO 8601 in UTC, as the API writes timestamps.
 enum Timestamp {
-    static func text(_ date: Date) -> String { date.formatted(.iso8601) }
+    static func text(_ date: Date) -> String { date.iso8601 }
 }
 

@@ -13,8 +13,8 @@ extension LocalAuthPlugin {
         PluginCommand(["keys", "list"], abstract: "List the signing keys: which one signs, which are retired and until when they verify.") { invocation in
             let service = try Self.service(invocation)
             for key in try await service.keys.list() {
-                let state = key.retiredAt.map { "retired \(ISO8601DateFormatter().string(from: $0)), verifies until \(ISO8601DateFormatter().string(from: $0.addingTimeInterval(service.settings.keyRetention.seconds)))" } ?? "signing"
-                invocation.output("\(key.kid)  created \(ISO8601DateFormatter().string(from: key.createdAt))  \(state)")
+                let state = key.retiredAt.map { "retired \($0.iso8601), verifies until \($0.addingTimeInterval(service.settings.keyRetention.seconds).iso8601)" } ?? "signing"
+                invocation.output("\(key.kid)  created \(key.createdAt.iso8601)  \(state)")
             }
         },
         PluginCommand(["createsuperuser"], abstract: "Create a verified platform admin (asks for what the flags do not give).",

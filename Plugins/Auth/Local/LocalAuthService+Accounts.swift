@@ -165,20 +165,28 @@ extension LocalAuthService {
     func me(_ request: Request, context: AppRequestContext) async throws -> JSONResponse {
         guard let principal = context.principal, let id = UUID(uuidString: principal.id) else { throw Problem.unauthorized() }
         let directory = directory
-        guard let (user, local, mfa) = try await database.read({ [self] sql -> (UserAccount, Bool, Bool)? in
+        guard let (user, local, mfa) = try await database.read({ sql -> (UserAccount, Bool, Bool)? in
             guard let user = try await directory.user(id: id, in: sql) else { return nil }
-            return (user, try await hasPassword(id, in: sql), try await factors.status(id, in: sql).enabled)
+            // auth.local's own facts in one statement.
+            let row = try await sql.raw("""
+                SELECT EXISTS (SELECT 1 FROM auth_passwords WHERE user_id = \(bind: id)) AS has_password,
+                       EXISTS (SELECT 1 FROM auth_totp WHERE user_id = \(bind: id) AND confirmed_at IS NOT NULL) AS has_mfa
+                """).first()
+            return (user, try row?.decode(column: "has_password", as: Bool.self) ?? false, try row?.decode(column: "has_mfa", as: Bool.self) ?? false)
         }) else { throw TokenRejection.unknownUser.problem }
         let provider = principal.authenticator == "auth.local" ? "local" : (local ? "both" : "oidc")
         return JSONResponse([
             "id": .string(user.id.uuidString.lowercased()), "email": .string(user.email), "username": .string(user.email),
             "first_name": .string(user.firstName), "last_name": .string(user.lastName), "name": .string(user.displayName),
             "is_active": .bool(user.status == .active), "status": .string(user.status.rawValue),
-            "date_joined": .string(ISO8601DateFormatter().string(from: user.createdAt)),
-            "last_login": user.lastLoginAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null,
+            "date_joined": .string(user.createdAt.iso8601),
+            "last_login": user.lastLoginAt.map { .string($0.iso8601) } ?? .null,
             "email_verified": .bool(user.emailVerified), "auth_provider": .string(provider),
             "roles": .array(principal.roles.map { .string($0) }), "mfa_enabled": .bool(mfa),
             "amr": principal.attributes["amr"] ?? .array([]),
+            "org_id": principal.attributes["org_id"].flatMap { $0 == "" ? nil : $0 } ?? .null,
+            "org_roles": principal.attributes["org_roles"] ?? .array([]), "team_ids": principal.attributes["team_ids"] ?? .array([]),
+            "impersonated_by": principal.impersonatorID.map { .string($0) } ?? .null,
         ])
     }
 

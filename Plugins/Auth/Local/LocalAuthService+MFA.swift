@@ -142,7 +142,7 @@ extension LocalAuthService {
         let status = try await database.read { sql in try await factors.status(userID, in: sql) }
         return JSONResponse([
             "enabled": .bool(status.enabled), "backup_codes_remaining": .int(status.recoveryCodesRemaining),
-            "enabled_at": status.confirmedAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null,
+            "enabled_at": status.confirmedAt.map { .string($0.iso8601) } ?? .null,
         ])
     }
 

@@ -75,12 +75,12 @@ extension LocalAuthService {
             _ = try await events.emit("auth.login_failed", payload: payload, origin: origin, in: sql)
             guard let lock = try await guardrail.recordFailure(email: email, client: client, in: sql) else { return nil }
             _ = try await events.emit("auth.account_locked", payload: payload.merging([
-                "locked_until": .string(ISO8601DateFormatter().string(from: lock.until)), "scope": .string(lock.everyone ? "account" : "client"),
+                "locked_until": .string(lock.until.iso8601), "scope": .string(lock.everyone ? "account" : "client"),
                 "failure_limit": .int(lock.everyone ? settings.accountLockoutThreshold : settings.maxFailedAttempts),
             ]), origin: origin, in: sql)
             if let user, user.status == .active {
                 try await mail.send(template: LocalAuthMail.accountLocked, to: [user.email], data: [
-                    "name": .string(user.displayName), "client": .string(client), "until": .string(ISO8601DateFormatter().string(from: lock.until)),
+                    "name": .string(user.displayName), "client": .string(client), "until": .string(lock.until.iso8601),
                     "scope": .string(lock.everyone ? "from everywhere" : "from that address"), "link": .string(link("forgot-password", token: "")),
                 ], in: sql)
             }
@@ -95,7 +95,7 @@ extension LocalAuthService {
     static func locked(until: Date) -> Problem {
         let seconds = max(1, Int(until.timeIntervalSinceNow.rounded(.up)))
         var problem = Problem(status: .tooManyRequests, type: Problem.typeURI("login-locked"), title: "Too Many Failed Sign-ins",
-                              detail: "Too many failed sign-in attempts for this account. Try again in \((seconds + 59) / 60) minutes, or reset your password.")
+                              detail: "Too many failed sign-in attempts for this account. Try again in \((seconds + 59) / 60) minute\((seconds + 59) / 60 == 1 ? "" : "s"), or reset your password.")
         problem.headers[.retryAfter] = String(seconds)
         return problem
     }

@@ -34,7 +34,7 @@ public struct Alert: Sendable, Equatable {
     /// As `GET /api/v1/admin/alerts` lists it.
     public var json: JSONValue {
         ["id": .string(id), "severity": .string(severity.rawValue), "title": .string(title), "detail": .string(detail),
-         "since": since.map { .string($0.formatted(.iso8601)) } ?? .null, "link": link.map { .string($0) } ?? .null, "source": .string(source)]
+         "since": since.map { .string($0.iso8601) } ?? .null, "link": link.map { .string($0) } ?? .null, "source": .string(source)]
     }
 }
 
