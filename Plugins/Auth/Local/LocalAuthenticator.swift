@@ -10,28 +10,42 @@ struct LocalAuthenticator: Authenticator {
         let session: UUID
     }
 
+    /// What a token turned out to be: ours and valid, or another issuer's (remembered too, so a Keycloak
+    /// token is not parsed here on every request).
+    enum Outcome: Sendable {
+        case verified(Verified)
+        case foreign
+    }
+
     let name = "auth.local"
     let checks: ClaimChecks
     let keys: SigningKeyStore
     let liveness: Liveness<UUID>
-    let cache = VerifiedTokenCache<Verified>()
+    let cache = VerifiedTokenCache<Outcome>()
 
     func authenticate(_ request: RequestHead, context: AppRequestContext) async throws -> Principal? {
         guard let token = BearerToken.from(request) else { return nil }
         let key = cache.key(token)
         let verified: Verified
-        if let hit = cache.get(key) {
+        switch cache.get(key) {
+        case .verified(let hit)?:
             verified = hit
-        } else {
+        case .foreign?:
+            return nil
+        case nil:
             let jws: CompactJWS
             do { jws = try CompactJWS(token) } catch { throw error.problem }
-            guard jws.claims["iss"]?.stringValue == checks.issuer else { return nil }
+            let expires = ClaimChecks.number(jws.claims["exp"]) ?? 0
+            guard jws.claims["iss"]?.stringValue == checks.issuer else {
+                cache.put(key, .foreign, expires: expires)
+                return nil
+            }
             do {
                 verified = try await verify(jws)
             } catch let rejection as TokenRejection {
                 throw rejection.problem
             }
-            cache.put(key, verified, expires: ClaimChecks.number(jws.claims["exp"]) ?? 0)
+            cache.put(key, .verified(verified), expires: expires)
         }
         guard try await liveness.isLive(verified.session) else { throw TokenRejection.revoked.problem }
         return verified.principal
@@ -52,13 +66,26 @@ struct LocalAuthenticator: Authenticator {
 /// The bearer credential of a request.
 enum BearerToken {
     /// The token of `Authorization: Bearer <token>` (scheme case-insensitive, RFC 6750 §2.1).
+    /// Works on the header's bytes: this runs on every request, and Foundation's string trimming bridges
+    /// through NSString on Linux.
     static func from(_ request: RequestHead) -> String? {
         guard let header = request.headers[.authorization] else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        let bytes = Array(header.utf8)
+        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
+        var start = 0
+        while start < bytes.count, isSpace(bytes[start]) { start += 1 }
+        let scheme = Array("bearer".utf8)
+        guard bytes.count > start + scheme.count,
+              zip(bytes[start..<(start + scheme.count)], scheme).allSatisfy({ $0 | 0x20 == $1 }), isSpace(bytes[start + scheme.count]) else { return nil }
+        var from = start + scheme.count
+        while from < bytes.count, isSpace(bytes[from]) { from += 1 }
+        var end = bytes.count
+        while end > from, isSpace(bytes[end - 1]) { end -= 1 }
+        guard from < end else { return nil }
         // A JWS has two dots; anything else (opaque test tokens, API keys) belongs to another authenticator.
-        return token.utf8.filter({ $0 == UInt8(ascii: ".") }).count >= 2 ? token : nil
+        var dots = 0
+        for byte in bytes[from..<end] where byte == UInt8(ascii: ".") { dots += 1 }
+        return dots >= 2 ? String(decoding: bytes[from..<end], as: UTF8.self) : nil
     }
 }
 

@@ -19,7 +19,7 @@ extension AppRequestContext {
         guard let principal else { throw Problem.unauthorized() }
         guard let authorization else { throw Problem.forbidden(Self.denial(action, resource)) }
         let probe = resource.concealsExistence && action != "read"
-        let answers = await authorization.decide(PolicyPrincipal(principal), actions: probe ? [action, "read"] : [action], on: resource,
+        let answers = await authorization.decide(policyPrincipal ?? PolicyPrincipal(principal), actions: probe ? [action, "read"] : [action], on: resource,
                                                  requestID: requestID, recorded: 1)
         if answers.first?.allowed == true {
             authorizationTrail?.recordAllow()
@@ -37,7 +37,7 @@ extension AppRequestContext {
     /// authorizing the request.
     public func permitted(_ actions: [String], on resource: ResourceRef) async -> Set<String> {
         guard let principal, let authorization, !actions.isEmpty else { return [] }
-        let answers = await authorization.decide(PolicyPrincipal(principal), actions: actions, on: resource, requestID: requestID)
+        let answers = await authorization.decide(policyPrincipal ?? PolicyPrincipal(principal), actions: actions, on: resource, requestID: requestID)
         return Set(answers.filter(\.allowed).map(\.action))
     }
 

@@ -1,5 +1,6 @@
 import CEL
 import Policy
+import Synchronization
 
 /// The principal as policies see it: the authenticated identity with the roles and attributes Lintel's
 /// policies rely on, always present.
@@ -12,7 +13,11 @@ import Policy
 public struct PolicyPrincipal: Sendable {
     public var id: String
     public var roles: [String]
-    public var attributes: [String: JSONValue]
+    public var attributes: [String: JSONValue] {
+        didSet { converted = ConvertedAttributes() }
+    }
+    /// The attributes as CEL values, converted once however many checks a request makes.
+    private var converted = ConvertedAttributes()
 
     public static let attributeDefaults: [String: JSONValue] = [
         "org_id": "", "org_roles": [], "team_ids": [], "team_roles": [:], "license_tier": "", "features": [], "mfa": false,
@@ -38,7 +43,19 @@ public struct PolicyPrincipal: Sendable {
     }
 
     var checkPrincipal: CheckPrincipal {
-        CheckPrincipal(id: id, roles: roles, attributes: JSONValue.celMap(attributes))
+        CheckPrincipal(id: id, roles: roles, attributes: converted.map(attributes))
+    }
+}
+
+/// A principal's attributes converted to CEL once, for every check of the request.
+final class ConvertedAttributes: Sendable {
+    private let value = Mutex<CELMap?>(nil)
+
+    func map(_ attributes: [String: JSONValue]) -> CELMap {
+        if let done = value.withLock({ $0 }) { return done }
+        let map = JSONValue.celMap(attributes)
+        value.withLock { $0 = map }
+        return map
     }
 }
 

@@ -9,7 +9,11 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     /// Set by the request-id phase: the client's well-formed `X-Request-ID`, or a new one.
     public var requestID: String
     /// Set by the authentication phase; `nil` for anonymous requests.
-    public var principal: Principal?
+    public var principal: Principal? {
+        didSet { policyPrincipal = principal.map(PolicyPrincipal.init) }
+    }
+    /// The principal as the policies see it, built once per request.
+    var policyPrincipal: PolicyPrincipal?
     /// Set by tenant resolution: the organization the request acts in.
     public var tenant: Tenant?
     /// The client's IP (the peer, or from `X-Forwarded-For` behind a trusted proxy).
