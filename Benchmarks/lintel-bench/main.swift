@@ -73,10 +73,42 @@ func bareHTTP(port: Int) async throws {
     try await app.runService()
 }
 
+/// Reads through `Database.read` from 32 concurrent tasks: what one small query costs a request.
+func benchmarkReads(database url: String, count: Int) async throws {
+    let settings = DatabaseSettings(url: try DatabaseURL.parse(configText: url).get())
+    var quiet = Logger(label: "bench")
+    quiet.logLevel = .error
+    let database = try await Database.open(settings, logger: quiet)
+    try await database.transaction { sql in
+        try await sql.raw("CREATE TABLE IF NOT EXISTS bench_rows (id INTEGER PRIMARY KEY, name TEXT NOT NULL)").run()
+        try await sql.raw("INSERT INTO bench_rows (id, name) VALUES (1, 'one') ON CONFLICT (id) DO NOTHING").run()
+    }
+    for (label, query) in [("SELECT 1", "SELECT 1 AS n"), ("one row by primary key", "SELECT id, name FROM bench_rows WHERE id = 1")] {
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<32 {
+                group.addTask {
+                    for _ in stride(from: worker, to: count, by: 32) {
+                        _ = try await database.read { sql in try await sql.raw(SQLQueryString(query)).all() }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print(String(format: "%-40@ %12.0f reads/s   (%.1f µs each, 32 concurrent)", "read, \(database.dialect.rawValue): \(label)" as NSString,
+                     Double(count) / seconds, seconds / Double(count) * 1e6))
+    }
+    await database.close()
+}
+
 let arguments = CommandLine.arguments
 switch arguments.count > 1 ? arguments[1] : "" {
 case "jobs" where arguments.count == 4:
     try await benchmarkJobs(database: arguments[2], count: Int(arguments[3]) ?? 10_000)
+case "reads" where arguments.count == 4:
+    try await benchmarkReads(database: arguments[2], count: Int(arguments[3]) ?? 20_000)
 case "bare-http" where arguments.count == 3:
     try await bareHTTP(port: Int(arguments[2]) ?? 8200)
 case "policy" where arguments.count == 4 || arguments.count == 5:

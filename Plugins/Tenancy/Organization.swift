@@ -163,9 +163,7 @@ struct Membership: Sendable, Equatable {
 
 /// Lists of strings stored as JSON text.
 enum JSONText {
-    static func strings(_ text: String) -> [String] {
-        (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
-    }
+    static func strings(_ text: String) -> [String] { JSONValue.strings(fromJSON: text) ?? [] }
 
     static func encode(_ strings: [String]) -> String { JSONValue.array(strings.map { .string($0) }).jsonString() }
 }

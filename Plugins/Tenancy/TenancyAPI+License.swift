@@ -11,7 +11,6 @@ extension TenancyAPI {
         routes.get("/orgs/{id}/license", RouteOperation("Your organization's license", tags: tags, access: .authenticated,
                                                    responses: [200: .init("Tier, limits, features and usage.", schema: RouteOperation.ref("License")), 404: Self.problem])) { _, context in
             let id = try Self.id(context, kind: "organization")
-            try await context.authorize("read", on: Self.organizationRef(id))
             try await context.authorize("read", on: Self.licenseRef(id))
             return JSONResponse(try await license(id))
         }
@@ -21,7 +20,6 @@ extension TenancyAPI {
                                responses: [200: .init("The new license.", schema: RouteOperation.ref("License")), 403: Self.problem, 404: Self.problem, 422: Self.problem])
         let updateHandler: @Sendable (Request, AppRequestContext) async throws -> JSONResponse = { request, context in
             let id = try Self.id(context, kind: "organization")
-            try await context.authorize("read", on: Self.organizationRef(id))
             try await context.authorize("update", on: Self.licenseRef(id))
             let body = try await request.decodeJSON(as: LicenseBody.self, context: context)
             let before = try await organization(context)
@@ -32,9 +30,9 @@ extension TenancyAPI {
         routes.patch("/orgs/{id}/license", update, handler: updateHandler)
     }
 
-    /// Asked after the org's `read`, so a member who may not see the license gets 403, a stranger 404.
+    /// Visible through the org: a member who may not see the license gets 403, a stranger 404.
     static func licenseRef(_ id: UUID) -> ResourceRef {
-        ResourceRef(kind: "license", id: id.lowercasedString, attributes: ["org_id": .string(id.lowercasedString)], concealsExistence: false)
+        ResourceRef(kind: "license", id: id.lowercasedString, attributes: ["org_id": .string(id.lowercasedString)]).visible(through: organizationRef(id))
     }
 
     /// One read: the org and its usage.

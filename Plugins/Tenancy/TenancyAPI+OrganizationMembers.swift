@@ -25,8 +25,8 @@ extension TenancyAPI {
                                                     responses: [201: Self.one("Membership", "Added (the user's status tells whether they were invited)."),
                                                                 404: Self.problem, 409: Self.problem, 422: Self.problem])) { request, context in
             let id = try Self.id(context, kind: "organization")
-            try await context.authorize("read", on: Self.organizationRef(id))
-            try await context.authorize("create", on: ResourceRef(kind: "membership", id: "*", attributes: ["org_id": .string(id.lowercasedString)], concealsExistence: false))
+            try await context.authorize("create", on: ResourceRef(kind: "membership", id: "*", attributes: ["org_id": .string(id.lowercasedString)])
+                .visible(through: Self.organizationRef(id)))
             let org = try await organization(context)
             let body = try await request.decodeJSON(as: MemberBody.self, context: context)
             try body.validate(allowed: Membership.orgRoles)
@@ -103,13 +103,16 @@ extension TenancyAPI {
         }
     }
 
-    /// The org membership of `{user_id}` in `{id}` (404 when there is none; a stranger learns nothing).
+    /// The org membership of `{user_id}` in `{id}` (404 when there is none, or the caller may not see the
+    /// org: a stranger learns nothing).
     func orgMembership(_ context: AppRequestContext) async throws -> Membership {
         let orgID = try Self.id(context, kind: "organization")
-        try await context.authorize("read", on: Self.organizationRef(orgID))
         let userID = try Self.id(context, "user_id", kind: "member")
-        guard let membership = try await read({ [store] sql in try await store.membership(user: userID, org: orgID, team: nil, in: sql) }),
-              try await read({ [store] sql in try await store.organization(orgID, in: sql) }) != nil else {
+        let membership = try await read { [store] sql -> Membership? in
+            guard try await store.organization(orgID, in: sql) != nil else { return nil }
+            return try await store.membership(user: userID, org: orgID, team: nil, in: sql)
+        }
+        guard let membership, await context.permitted(["read"], on: Self.organizationRef(orgID)).contains("read") else {
             throw TenancyProblem.notFound("member", userID.lowercasedString)
         }
         return membership
@@ -118,7 +121,8 @@ extension TenancyAPI {
     /// The team `{team_id}` of `{id}` and the team membership of `{user_id}` in it.
     func teamMembership(_ context: AppRequestContext) async throws -> (Team, Membership) {
         let team = try await orgTeam(context)
-        try await context.authorize("read", on: team.resource)
+        // A stranger must not learn who is in the team: the same 404 as for a team that does not exist.
+        guard await context.permitted(["read"], on: team.resource).contains("read") else { throw TenancyProblem.notFound("team", team.id.lowercasedString) }
         let userID = try Self.id(context, "user_id", kind: "member")
         guard let membership = try await read({ [store] sql in try await store.membership(user: userID, org: team.orgID, team: team.id, in: sql) }) else {
             throw TenancyProblem.notFound("member", userID.lowercasedString)

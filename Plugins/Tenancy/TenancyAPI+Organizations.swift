@@ -45,8 +45,8 @@ extension TenancyAPI {
                                                   requestBody: Self.object(["name": Self.string, "description": Self.string], required: ["name"]),
                                                   responses: [201: Self.one("Team", "Created."), 404: Self.problem, 409: Self.problem, 422: Self.problem])) { request, context in
             let id = try Self.id(context, kind: "organization")
-            try await context.authorize("read", on: Self.organizationRef(id))
-            try await context.authorize("create", on: ResourceRef(kind: "team", id: "*", attributes: ["org_id": .string(id.lowercasedString)], concealsExistence: false))
+            try await context.authorize("create", on: ResourceRef(kind: "team", id: "*", attributes: ["org_id": .string(id.lowercasedString)])
+                .visible(through: Self.organizationRef(id)))
             let org = try await organization(context)
             let body = try await request.decodeJSON(as: TeamBody.self, context: context)
             return JSONResponse(try await createTeam(in: org, body: body, origin: context.eventOrigin).json, status: .created)

@@ -137,7 +137,7 @@ struct UserDirectory: Directory {
 
     static func decode(_ row: any SQLRow) throws -> UserAccount {
         let rolesText = try row.decode(column: "platform_roles", as: String.self)
-        let roles = (try? JSONDecoder().decode([String].self, from: Data(rolesText.utf8))) ?? []
+        let roles = JSONValue.strings(fromJSON: rolesText) ?? []
         return UserAccount(id: try row.decode(column: "id", as: UUID.self), email: try row.decode(column: "email", as: String.self),
                            firstName: try row.decode(column: "first_name", as: String.self),
                            lastName: try row.decode(column: "last_name", as: String.self),

@@ -25,6 +25,13 @@ extension AppRequestContext {
             authorizationTrail?.recordAllow()
             return
         }
+        if let parent = resource.visibleThrough {
+            let seen = await authorization.decide(policyPrincipal ?? PolicyPrincipal(principal), actions: ["read"], on: parent, requestID: requestID, recorded: 0)
+            if seen.first?.allowed != true {
+                throw Problem.notFound("No \(parent.kind.replacingOccurrences(of: "_", with: " ")) with id '\(parent.id)' exists.")
+            }
+            throw Problem.forbidden(Self.denial(action, resource))
+        }
         let mayRead = probe ? answers.last?.allowed == true : !resource.concealsExistence
         if !mayRead {
             throw Problem.notFound("No \(resource.kind.replacingOccurrences(of: "_", with: " ")) with id '\(resource.id)' exists.")

@@ -8,12 +8,28 @@ public struct ResourceRef: Sendable {
     /// resource, so that a client cannot learn that something exists in another tenant. On by default for
     /// a specific resource (an id other than `*`).
     public var concealsExistence: Bool
+    /// A resource whose `read` decides between 403 and 404 instead of this one's (`visible(through:)`).
+    public var visibleThrough: ResourceRef? {
+        get { probe.first }
+        set { probe = newValue.map { [$0] } ?? [] }
+    }
+    private var probe: [ResourceRef] = []
 
     public init(kind: String, id: String = "*", attributes: [String: JSONValue] = [:], concealsExistence: Bool? = nil) {
         self.kind = kind
         self.id = id
         self.attributes = attributes
         self.concealsExistence = concealsExistence ?? (id != "*")
+    }
+
+    /// This resource, denied with 404 only when the principal may not `read` `parent` either (a member of
+    /// an org who may not see its license gets 403; a stranger to the org, 404). The parent is asked only
+    /// after a denial, so an allowed request costs one decision.
+    public func visible(through parent: ResourceRef) -> ResourceRef {
+        var copy = self
+        copy.visibleThrough = parent
+        copy.concealsExistence = false
+        return copy
     }
 }
 

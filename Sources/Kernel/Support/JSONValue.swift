@@ -98,6 +98,32 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
+    /// The strings of a JSON array of strings (`["a","b"]`, as `jsonString` writes lists of roles and
+    /// features), or `nil` when `text` is anything else. Plain strings are read directly; anything with
+    /// escapes goes through Foundation's decoder.
+    public static func strings(fromJSON text: String) -> [String]? {
+        let bytes = Array(text.utf8)
+        guard bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]") else { return nil }
+        if bytes.contains(UInt8(ascii: "\\")) { return try? JSONDecoder().decode([String].self, from: Data(bytes)) }
+        var result: [String] = []
+        var index = 1
+        func skipSpace() { while index < bytes.count - 1, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 } }
+        skipSpace()
+        if index == bytes.count - 1 { return [] }
+        while true {
+            guard index < bytes.count - 1, bytes[index] == UInt8(ascii: "\"") else { return nil }
+            let start = index + 1
+            guard let end = bytes[start...].firstIndex(of: UInt8(ascii: "\"")), end < bytes.count - 1 else { return nil }
+            result.append(String(decoding: bytes[start..<end], as: UTF8.self))
+            index = end + 1
+            skipSpace()
+            if index == bytes.count - 1 { return result }
+            guard bytes[index] == UInt8(ascii: ",") else { return nil }
+            index += 1
+            skipSpace()
+        }
+    }
+
     static func writeString(_ text: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
