@@ -52,9 +52,9 @@ struct SigningKeyTests {
             }
             let (kid, sealed) = try #require(rows.first)
             #expect(!sealed.contains("PRIVATE KEY"))
-            #expect(throws: SigningKeyError.self) { try KeySealer(secret: "another secret").open(sealed, kid: kid) }
-            #expect(throws: SigningKeyError.self) { try KeySealer(secret: SecuritySettings.insecureDefaultKey).open(sealed, kid: "another-row") }
-            #expect((try? KeySealer(secret: SecuritySettings.insecureDefaultKey).open(sealed, kid: kid)) != nil)
+            #expect(throws: SecretSealer.Unreadable.self) { try SecretSealer(secret: "another secret", purpose: "lintel auth.local signing key").open(sealed, kid: kid) }
+            #expect(throws: SecretSealer.Unreadable.self) { try SecretSealer(secret: SecuritySettings.insecureDefaultKey, purpose: "lintel auth.local signing key").open(sealed, kid: "another-row") }
+            #expect((try? SecretSealer(secret: SecuritySettings.insecureDefaultKey, purpose: "lintel auth.local signing key").open(sealed, kid: kid)) != nil)
         }
     }
 

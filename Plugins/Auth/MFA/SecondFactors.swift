@@ -15,12 +15,12 @@ struct SecondFactors: Sendable {
         var amr: [String] { self == .totp ? ["pwd", "otp", "mfa"] : ["pwd", "mfa"] }
     }
 
-    let sealer: KeySealer
+    let sealer: SecretSealer
     let recoveryKey: SymmetricKey
     static let recoveryCodeCount = 10
 
     init(secret: String) {
-        sealer = KeySealer(secret: secret, purpose: "lintel auth.local totp secret")
+        sealer = SecretSealer(secret: secret, purpose: "lintel auth.local totp secret")
         recoveryKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: Data(secret.utf8)), salt: Data("lintel recovery codes".utf8),
                                              info: Data(), outputByteCount: 32)
     }

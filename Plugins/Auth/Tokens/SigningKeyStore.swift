@@ -20,7 +20,7 @@ final class SigningKeyStore: Sendable {
     }
 
     let database: Database
-    let sealer: KeySealer
+    let sealer: SecretSealer
     let configuredKey: String?
     let retention: Duration
     private let state = Mutex<Snapshot?>(nil)
@@ -31,7 +31,7 @@ final class SigningKeyStore: Sendable {
 
     init(database: Database, secret: String, configuredKeyPath: String?, retention: Duration) throws {
         self.database = database
-        sealer = KeySealer(secret: secret)
+        sealer = SecretSealer(secret: secret, purpose: "lintel auth.local signing key")
         configuredKey = try configuredKeyPath.map { try String(contentsOfFile: $0, encoding: .utf8) }
         self.retention = retention
     }
@@ -73,7 +73,8 @@ final class SigningKeyStore: Sendable {
             if let hit = cached[kid] {
                 key = hit
             } else {
-                let der = try sealer.open(sealed, kid: kid)
+                let der: Data
+                do { der = try sealer.open(sealed, kid: kid) } catch { throw SigningKeyError.unreadable(kid: kid) }
                 key = try await SigningKey(privateKey: try _RSA.Signing.PrivateKey(derRepresentation: der))
             }
             verifiers[kid] = key

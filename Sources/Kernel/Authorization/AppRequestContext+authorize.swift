@@ -20,7 +20,7 @@ extension AppRequestContext {
         guard let authorization else { throw Problem.forbidden(Self.denial(action, resource)) }
         let probe = resource.concealsExistence && action != "read"
         let answers = await authorization.decide(policyPrincipal ?? PolicyPrincipal(principal), actions: probe ? [action, "read"] : [action], on: resource,
-                                                 requestID: requestID, recorded: 1)
+                                                 requestID: requestID, recorded: 1, origin: eventOrigin)
         if answers.first?.allowed == true {
             authorizationTrail?.recordAllow()
             return

@@ -26,7 +26,7 @@ public final class AuthorizationService: Sendable {
     /// the decision log and the metrics; later ones are the Kernel's own probes (the `read` check behind a
     /// 404).
     public func decide(_ principal: PolicyPrincipal, actions: [String], on resource: ResourceRef, requestID: String = "",
-                       recorded: Int? = nil) async -> [AuthorizationDecision] {
+                       recorded: Int? = nil, origin: EventOrigin? = nil) async -> [AuthorizationDecision] {
         let start = ContinuousClock.now
         var answers = await authorizer.decide(principal, actions: actions, on: resource)
         let elapsed = ContinuousClock.now - start
@@ -39,14 +39,17 @@ public final class AuthorizationService: Sendable {
         timer.recordNanoseconds(nanos)
         let micros = Double(nanos) / 1000
         let logged = answers.prefix(recorded ?? answers.count)
-        let emit = decisions.hasSubscribers
         for decision in logged {
             Counter(label: "lintel_authorization_decisions_total",
                     dimensions: [("kind", resource.kind), ("effect", decision.allowed ? "allow" : "deny")]).increment()
+            let emit = decisions.wants(allowed: decision.allowed)
             guard emit || logDecisions else { continue }
+            let resourceOrg = resource.attributes["org_id"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
             let record = DecisionRecord(time: Date(), requestID: requestID, principalID: principal.id, roles: principal.roles,
                                         resourceKind: resource.kind, resourceID: resource.id, action: decision.action, allowed: decision.allowed,
-                                        policy: decision.policy, scope: decision.scope, durationMicros: micros)
+                                        policy: decision.policy, scope: decision.scope, durationMicros: micros,
+                                        orgID: resourceOrg ?? origin?.orgID, impersonatorID: origin?.impersonatorID,
+                                        clientAddress: origin?.clientAddress, userAgent: origin?.userAgent)
             if emit { decisions.emit(record) }
             if logDecisions {
                 logger.info("authorization decision", metadata: [

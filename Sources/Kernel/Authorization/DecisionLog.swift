@@ -17,6 +17,12 @@ public struct DecisionRecord: Sendable {
     public var scope: String
     /// Time the decision point took for the call this decision was part of, in microseconds.
     public var durationMicros: Double
+    /// The org the decision concerns: the resource's `org_id`, else the principal's current org.
+    public var orgID: String?
+    /// Who and from where, when a request asked.
+    public var impersonatorID: String?
+    public var clientAddress: String?
+    public var userAgent: String?
 
     public var effect: String { allowed ? "EFFECT_ALLOW" : "EFFECT_DENY" }
 }
@@ -25,18 +31,24 @@ public struct DecisionRecord: Sendable {
 /// subscribes at provision time). Subscribers run inline on the request's task, so they must be quick
 /// and must not throw; anything slow belongs in an event or a job.
 public final class DecisionLog: Sendable {
-    private let subscribers = Mutex<[@Sendable (DecisionRecord) -> Void]>([])
+    private struct Subscriber: Sendable {
+        let deniesOnly: Bool
+        let handler: @Sendable (DecisionRecord) -> Void
+    }
+    private let subscribers = Mutex<[Subscriber]>([])
 
     public init() {}
 
-    /// Calls `handler` with every later decision.
-    public func subscribe(_ handler: @escaping @Sendable (DecisionRecord) -> Void) {
-        subscribers.withLock { $0.append(handler) }
+    /// Calls `handler` with every later decision (`deniesOnly`: with every later denial, so allowed
+    /// requests cost nothing extra).
+    public func subscribe(deniesOnly: Bool = false, _ handler: @escaping @Sendable (DecisionRecord) -> Void) {
+        subscribers.withLock { $0.append(Subscriber(deniesOnly: deniesOnly, handler: handler)) }
     }
 
-    var hasSubscribers: Bool { subscribers.withLock { !$0.isEmpty } }
+    /// Whether anyone wants a decision with this effect.
+    func wants(allowed: Bool) -> Bool { subscribers.withLock { $0.contains { !allowed || !$0.deniesOnly } } }
 
     func emit(_ record: DecisionRecord) {
-        for handler in subscribers.withLock({ $0 }) { handler(record) }
+        for subscriber in subscribers.withLock({ $0 }) where !record.allowed || !subscriber.deniesOnly { subscriber.handler(record) }
     }
 }

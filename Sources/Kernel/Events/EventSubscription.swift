@@ -14,6 +14,10 @@ public struct EventSubscription: Sendable {
     /// Longest one delivery may take.
     public var timeout: Swift.Duration
     public var handle: @Sendable (DomainEvent, EventDelivery) async throws -> Void
+    /// Optional: several consecutive events in one transaction (a subscriber that writes each event pays
+    /// one commit per batch). When a batch fails, its events are delivered one by one through `handle`,
+    /// so a single bad event is retried and set aside alone.
+    public var handleBatch: (@Sendable ([DomainEvent], EventDelivery) async throws -> Void)?
 
     public init(_ name: String, events: [String], maxAttempts: Int? = nil, timeout: Swift.Duration = .seconds(30),
                 handle: @escaping @Sendable (DomainEvent, EventDelivery) async throws -> Void) {
@@ -22,6 +26,13 @@ public struct EventSubscription: Sendable {
         self.maxAttempts = maxAttempts
         self.timeout = timeout
         self.handle = handle
+    }
+
+    /// A subscriber that takes events in batches (`handleBatch`), and one at a time after a failure.
+    public init(_ name: String, events: [String], maxAttempts: Int? = nil, timeout: Swift.Duration = .seconds(30),
+                batch: @escaping @Sendable ([DomainEvent], EventDelivery) async throws -> Void) {
+        self.init(name, events: events, maxAttempts: maxAttempts, timeout: timeout) { event, delivery in try await batch([event], delivery) }
+        handleBatch = batch
     }
 
     func wants(_ name: String) -> Bool { events.contains { DomainEvent.matches($0, name) } }

@@ -74,6 +74,9 @@ final class OutboxDispatcher: Service {
         guard let cursor = try await lease(subscription.name) else { return false }
         let batch = try await bus.events(after: cursor, limit: settings.batchSize)
         guard !batch.isEmpty else { return false }
+        if subscription.handleBatch != nil, try await deliverBatch(batch, to: subscription, logger: logger) {
+            return true
+        }
         var skipped: Int64?
         for event in batch {
             try Task.checkCancellation()
@@ -88,6 +91,30 @@ final class OutboxDispatcher: Service {
         if let skipped { try await advance(subscription.name, to: skipped, sql: nil) }
         Gauge(label: "lintel_event_subscriber_lag", dimensions: [("subscriber", subscription.name)])
             .record(Double(max(0, (try? await bus.latestSequence()) ?? 0) - (batch.last?.sequence ?? 0)))
+        return true
+    }
+
+    /// Delivers every wanted event of `batch` in one transaction and moves the cursor past the batch;
+    /// `false` when that failed (the caller then delivers one by one).
+    private func deliverBatch(_ batch: [DomainEvent], to subscription: EventSubscription, logger: Logger) async throws -> Bool {
+        guard let handleBatch = subscription.handleBatch, let last = batch.last else { return false }
+        let wanted = batch.filter { subscription.wants($0.name) }
+        do {
+            try await database.transaction { sql in
+                let delivery = EventDelivery(sql: sql, attempt: 1, logger: logger)
+                if !wanted.isEmpty { try await withTimeout(subscription.timeout) { try await handleBatch(wanted, delivery) } }
+                try await self.advance(subscription.name, to: last.sequence, sql: sql)
+            }
+        } catch let error as LeaseLost {
+            throw error
+        } catch {
+            if error is CancellationError { throw error }
+            logger.notice("event batch failed; delivering one by one", metadata: ["subscriber": .string(subscription.name), "error": .string("\(error)")])
+            return false
+        }
+        Counter(label: "lintel_event_deliveries_total", dimensions: [("subscriber", subscription.name), ("outcome", "delivered")]).increment(by: wanted.count)
+        Gauge(label: "lintel_event_subscriber_lag", dimensions: [("subscriber", subscription.name)])
+            .record(Double(max(0, (try? await bus.latestSequence()) ?? 0) - last.sequence))
         return true
     }
 
