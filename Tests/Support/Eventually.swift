@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Polls `condition` until it holds or `timeout` passes (for work that background services finish).
-func eventually(timeout: Duration = .seconds(20), _ what: String, _ condition: @Sendable () async throws -> Bool,
+func eventually(timeout: Duration = .seconds(60), _ what: String, _ condition: @Sendable () async throws -> Bool,
                 sourceLocation: SourceLocation = #_sourceLocation) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
