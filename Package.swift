@@ -90,6 +90,19 @@ let package = Package(
             path: "Plugins/Auth"
         ),
         .target(
+            name: "Audit",
+            dependencies: [
+                "Kernel",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Plugins/Audit"
+        ),
+        .target(
             name: "LintelCLI",
             dependencies: [
                 "Kernel",
@@ -99,7 +112,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "lintel",
-            dependencies: ["Kernel", "LintelCLI", "Tenancy", "Auth"]
+            dependencies: ["Kernel", "LintelCLI", "Tenancy", "Auth", "Audit"]
         ),
         .executableTarget(
             name: "lintel-bench",
@@ -159,6 +172,17 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
+        .target(
+            name: "SiteTesting",
+            dependencies: [
+                "Tenancy",
+                "Auth",
+                "Kernel",
+                "LintelTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/SiteSupport"
+        ),
         .testTarget(
             name: "TenancyTests",
             dependencies: [
@@ -166,7 +190,23 @@ let package = Package(
                 "Auth",
                 "Kernel",
                 "LintelTesting",
+                "SiteTesting",
                 .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "AuditTests",
+            dependencies: [
+                "Audit",
+                "Tenancy",
+                "Auth",
+                "Kernel",
+                "LintelTesting",
+                "SiteTesting",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

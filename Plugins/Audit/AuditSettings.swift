@@ -33,9 +33,9 @@ public struct AuditSettings: BlockSettings {
 
     public init(from reader: SettingsReader) {
         hmacKey = reader.optional("hmac_key", doc: "Key of the entries' HMAC-SHA256 signatures (AUDIT_HMAC_KEY), at least 32 characters; derived from security.secret_key when unset. Not the token-signing key.",
-                                  check: { $0.value.count >= 32 ? nil : "must be at least 32 characters" })
+                                  check: { $0.value.isEmpty || $0.value.count >= 32 ? nil : "must be at least 32 characters" })
         piiPolicy = reader.value("pii_policy", default: .mask, doc: "What happens to personal data before it is written (AUDIT_PII_POLICY): mask, hash or drop.")
-        piiFields = reader.list("pii_fields", default: ["email", "name", "first_name", "last_name", "user_email", "admin_email", "client_address", "ip", "user_agent"],
+        piiFields = reader.list("pii_fields", default: ["email", "first_name", "last_name", "user_email", "admin_email", "client_address", "ip", "user_agent"],
                                 doc: "Fields treated as personal data wherever they appear in an entry (its details, changes, IP and user agent).")
         retentionDays = reader.value("retention_days", default: 90, doc: "Entries older than this are archived, then deleted (AUDIT_RETENTION_DAYS); 0 keeps everything.",
                                      check: { $0 >= 0 ? nil : "must be 0 (keep) or more" })

@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdTesting
 import Kernel
 @testable import LintelTesting
+@testable import SiteTesting
 import Testing
 
 /// `GET /api/v1/admin/alerts`: conditions derived when asked, gone when they clear.

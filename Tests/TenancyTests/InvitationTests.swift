@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdTesting
 import Kernel
 @testable import LintelTesting
+@testable import SiteTesting
 import Testing
 
 /// Invitations end to end through a real SMTP server: the mail, its single-use link, accepting with a

@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdTesting
 import Kernel
 @testable import LintelTesting
+@testable import SiteTesting
 import Testing
 
 /// Teams and memberships: their events, cascades, and the rules about who grants which role.

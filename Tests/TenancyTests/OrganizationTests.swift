@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdTesting
 import Kernel
 @testable import LintelTesting
+@testable import SiteTesting
 import Testing
 
 /// Organizations through the admin and org-scoped APIs: what each change answers and emits, soft

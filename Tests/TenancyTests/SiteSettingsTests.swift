@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdTesting
 import Kernel
 @testable import LintelTesting
+@testable import SiteTesting
 import Testing
 
 /// The site's branding: public to read, platform admins change it.

@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdTesting
 import Kernel
 @testable import LintelTesting
+@testable import SiteTesting
 import Testing
 
 /// Platform admins and accounts: create, change, deactivate (which ends every session), list.

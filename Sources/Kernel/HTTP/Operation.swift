@@ -69,3 +69,7 @@ public struct Operation: Sendable {
     /// A reference to a schema in the document's components.
     public static func ref(_ schema: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(schema)")] }
 }
+
+/// `Operation` under a name that Foundation's `Operation` (NSOperation) does not shadow, for plugin files
+/// that import Foundation.
+public typealias RouteOperation = Operation
