@@ -27,8 +27,9 @@ extension Kernel {
         }
     }
 
-    /// Waits until the audit subscriber has recorded every event emitted so far.
+    /// Waits until the audit subscriber has recorded every event emitted so far (and writes queued denials).
     func auditCaughtUp() async throws {
+        try await audit.denials.flush()
         let latest = try await events.latestSequence()
         try await eventually("the audit subscriber catches up") {
             try await self.count("SELECT COUNT(*) AS n FROM lintel_event_cursors WHERE subscriber = 'audit.trail' AND last_seq >= \(bind: latest)") == 1
