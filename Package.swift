@@ -118,6 +118,7 @@ let package = Package(
             name: "lintel-bench",
             dependencies: [
                 "Kernel",
+                "Audit",
                 "Policy",
                 "CEL",
                 .product(name: "Hummingbird", package: "hummingbird"),

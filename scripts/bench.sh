@@ -109,3 +109,8 @@ taskset -c 0 "$bench" policy policies 200000 >&2
 "$bench" jobs "sqlite://$work/jobs.sqlite3" 5000 >&2
 pg_url=$(scripts/postgres.sh start "$work/pg")
 "$bench" jobs "${pg_url%/postgres}/postgres" 5000 >&2
+echo "Audit trail: appends (100 per commit, as the subscriber batches them) against plain inserts of the same rows into a table of the same shape, then verification:" >&2
+"$bench" audit "sqlite://$work/audit.sqlite3" 50000 >&2
+"$bench" audit "${pg_url%/postgres}/postgres" 50000 >&2
+echo "Reads through Database.read:" >&2
+"$bench" reads "sqlite://$work/reads.sqlite3" 50000 >&2

@@ -1,3 +1,4 @@
+import Audit
 import Foundation
 import Hummingbird
 import Kernel
@@ -10,6 +11,8 @@ import ServiceLifecycle
 //   lintel-bench jobs DATABASE_URL COUNT    enqueue COUNT no-op jobs, report enqueue→done throughput
 //   lintel-bench bare-http PORT             /healthz on Hummingbird without the Kernel's phases (the bare ceiling)
 //   lintel-bench policy POLICY_DIR COUNT    the embedded decision point: COUNT checks, median and p99 per check
+//   lintel-bench audit DATABASE_URL COUNT   audit appends against plain inserts of the same rows, then chain verification
+//   lintel-bench reads DATABASE_URL COUNT   one small read through Database.read, 32 concurrent
 
 /// A plugin with one job kind that does nothing, so the figure is the queue's own cost.
 struct BenchPlugin: Plugin {
@@ -103,10 +106,31 @@ func benchmarkReads(database url: String, count: Int) async throws {
     await database.close()
 }
 
+/// The audit trail: appends against plain inserts of the same rows, then verification.
+func benchmarkAudit(database: String, count: Int) async throws {
+    let directory = NSTemporaryDirectory() + "lintel-bench-\(UUID().uuidString.prefix(8))"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let conf = directory + "/site.conf"
+    try "database \(database) { auto_migrate on }\nlogging { level error }\njobs { workers off }\nplugin audit { archive_directory \(directory) }\n"
+        .write(toFile: conf, atomically: true, encoding: .utf8)
+    let kernel = try await Kernel.boot(try SiteConfiguration.load(path: conf, variables: [:], catalog: PluginCatalog([AuditPlugin.self])))
+    let figures = try await AuditBenchmark.run(kernel, entries: count)
+    let dialect = kernel.database.dialect.rawValue
+    await kernel.shutdown()
+    print(String(format: "%-40@ %12.0f rows/s", "plain inserts, \(dialect) (100 per commit)" as NSString, figures.plainPerSecond))
+    print(String(format: "%-40@ %12.0f entries/s   (%.0f%% of plain inserts)", "audit appends, \(dialect)" as NSString, figures.appendPerSecond,
+                 100 * figures.appendPerSecond / figures.plainPerSecond))
+    print(String(format: "%-40@ %12.0f entries/s   (%d entries, %@; a million in %.1f s)", "chain verification, \(dialect)" as NSString,
+                 figures.verifyPerSecond, figures.entries, (figures.verifiedValid ? "valid" : "INVALID") as NSString, 1_000_000 / figures.verifyPerSecond))
+}
+
 let arguments = CommandLine.arguments
 switch arguments.count > 1 ? arguments[1] : "" {
 case "jobs" where arguments.count == 4:
     try await benchmarkJobs(database: arguments[2], count: Int(arguments[3]) ?? 10_000)
+case "audit" where arguments.count == 4:
+    try await benchmarkAudit(database: arguments[2], count: Int(arguments[3]) ?? 50_000)
 case "reads" where arguments.count == 4:
     try await benchmarkReads(database: arguments[2], count: Int(arguments[3]) ?? 20_000)
 case "bare-http" where arguments.count == 3:
@@ -114,6 +138,6 @@ case "bare-http" where arguments.count == 3:
 case "policy" where arguments.count == 4 || arguments.count == 5:
     try PolicyBenchmark.run(repositoryPolicies: arguments[2], iterations: Int(arguments[3]) ?? 200_000, only: arguments.count == 5 ? arguments[4] : nil)
 default:
-    FileHandle.standardError.write(Data("usage: lintel-bench jobs DATABASE_URL COUNT | bare-http PORT | policy POLICY_DIR COUNT\n".utf8))
+    FileHandle.standardError.write(Data("usage: lintel-bench jobs DATABASE_URL COUNT | audit DATABASE_URL COUNT | reads DATABASE_URL COUNT | bare-http PORT | policy POLICY_DIR COUNT\n".utf8))
     exit(64)
 }

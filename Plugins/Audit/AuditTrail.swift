@@ -34,7 +34,7 @@ struct AuditTrail: Sendable {
                 previous = entry.entryHash
                 batch.append(entry)
             }
-            try await insert(batch, in: sql)
+            try await Self.insert(batch, into: "audit_entries", in: sql)
             try await sql.raw("""
                 UPDATE audit_chains SET last_sequence = \(bind: sequence), last_hash = \(bind: previous), updated_at = \(bind: Date())
                 WHERE chain = \(bind: chain)
@@ -60,9 +60,13 @@ struct AuditTrail: Sendable {
 
     /// Inserts in statements of up to 50 rows (SQLite allows 32,766 parameters per statement).
     func insert(_ entries: [AuditEntry], in sql: any SQLDatabase) async throws {
+        try await Self.insert(entries, into: "audit_entries", in: sql)
+    }
+
+    static func insert(_ entries: [AuditEntry], into table: String, in sql: any SQLDatabase) async throws {
         for start in stride(from: 0, to: entries.count, by: 50) {
             let slice = entries[start..<min(start + 50, entries.count)]
-            var query: SQLQueryString = "INSERT INTO audit_entries (\(unsafeRaw: AuditEntry.columns)) VALUES "
+            var query: SQLQueryString = "INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: AuditEntry.columns)) VALUES "
             for (index, entry) in slice.enumerated() {
                 if index > 0 { query += ", " }
                 query += """

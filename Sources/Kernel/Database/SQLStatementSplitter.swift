@@ -2,8 +2,8 @@
 ///
 /// Semicolons inside quotes, comments, PostgreSQL dollar-quoted bodies and `CREATE TRIGGER … END;`
 /// bodies do not split.
-enum SQLStatementSplitter {
-    static func split(_ sql: String) -> [String] {
+public enum SQLStatementSplitter {
+    public static func split(_ sql: String) -> [String] {
         let chars = Array(sql)
         var statements: [String] = []
         var current = ""
