@@ -48,11 +48,9 @@ struct Organization: Sendable, Equatable {
 
     /// As the API shows it, with the effective features of its tier.
     func json(tiers: [String: LicenseTier]) -> JSONValue {
-        var object = payload.objectValue ?? [:]
+        var object = Timestamp.stamped(payload, created: createdAt, updated: updatedAt).objectValue ?? [:]
         object["features"] = .array(features(tiers: tiers).map { .string($0) })
         object["custom_features"] = .array(extraFeatures.map { .string($0) })
-        object["created_at"] = .string(Timestamp.text(createdAt))
-        object["updated_at"] = .string(Timestamp.text(updatedAt))
         return .object(object)
     }
 
@@ -102,12 +100,7 @@ struct Team: Sendable, Equatable {
         ["id": .string(id.lowercasedString), "org_id": .string(orgID.lowercasedString), "name": .string(name), "description": .string(description)]
     }
 
-    var json: JSONValue {
-        var object = payload.objectValue ?? [:]
-        object["created_at"] = .string(Timestamp.text(createdAt))
-        object["updated_at"] = .string(Timestamp.text(updatedAt))
-        return .object(object)
-    }
+    var json: JSONValue { Timestamp.stamped(payload, created: createdAt, updated: updatedAt) }
 
     /// What policies see: the team's org and id.
     var resource: ResourceRef {
@@ -145,12 +138,7 @@ struct Membership: Sendable, Equatable {
         ]
     }
 
-    var json: JSONValue {
-        var object = payload.objectValue ?? [:]
-        object["created_at"] = .string(Timestamp.text(createdAt))
-        object["updated_at"] = .string(Timestamp.text(updatedAt))
-        return .object(object)
-    }
+    var json: JSONValue { Timestamp.stamped(payload, created: createdAt, updated: updatedAt) }
 
     /// What policies see: the org (and team) it belongs to and whose it is. Every route that names a
     /// membership has established first that the caller may see its org, so a denial is a 403.
@@ -171,5 +159,13 @@ enum JSONText {
 /// ISO 8601 in UTC, as the API writes timestamps.
 enum Timestamp {
     static func text(_ date: Date) -> String { date.iso8601 }
+
+    /// `payload` with `created_at` and `updated_at`, as the API shows a record.
+    static func stamped(_ payload: JSONValue, created: Date, updated: Date) -> JSONValue {
+        var object = payload.objectValue ?? [:]
+        object["created_at"] = .string(text(created))
+        object["updated_at"] = .string(text(updated))
+        return .object(object)
+    }
 }
 

@@ -180,20 +180,25 @@ struct CheckpointTests {
     @Test func concurrentWritersInSeveralProcessesProduceOneValidChain() async throws {
         try await AuditSite.with { kernel, client, world in
             // A second Lintel on the same database: its own pools, as another process would have.
-            let conf = "database \(kernel.configuration.database.url.configDescription) { auto_migrate on }\nlogging { level error }\n"
+            let conf = "database \(kernel.configuration.database.url.configDescription) {\n    auto_migrate on\n    busy_timeout 30s\n}\nlogging { level error }\n"
                 + "authorization { policies \"\(Repository.root)/policies\" }\njobs { workers off }\nplugin audit { }\n"
             let other = try await Kernel.boot(try TestSite.load(conf, plugins: [AuditPlugin.self]), logSink: .capture())
             let chain = "busy-org"
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for writer in 0..<40 {
-                    let target = writer % 2 == 0 ? kernel : other
-                    group.addTask {
-                        for round in 0..<3 {
-                            try await target.appendEntries(2, org: chain, action: "writer\(writer).round\(round)")
+            do {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for writer in 0..<40 {
+                        let target = writer % 2 == 0 ? kernel : other
+                        group.addTask {
+                            for round in 0..<3 {
+                                try await target.appendEntries(2, org: chain, action: "writer\(writer).round\(round)")
+                            }
                         }
                     }
+                    try await group.waitForAll()
                 }
-                try await group.waitForAll()
+            } catch {
+                await other.shutdown()
+                throw error
             }
             await other.shutdown()
             let entries = try await kernel.auditEntries("chain = \(bind: chain)")

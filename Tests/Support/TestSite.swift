@@ -40,7 +40,9 @@ enum TestSite {
         let limits = conf.contains("rate_limit") ? "" : "rate_limit { enabled off }\n"
         // The repository's policies, wherever the tests run from.
         let policies = conf.contains("authorization") ? "" : "authorization { policies \"\(Repository.root)/policies\" }\n"
-        let configuration = try load("database \(scratch.url) { auto_migrate on }\n" + limits + policies + conf, variables: variables, plugins: plugins)
+        // A generous busy timeout: tests that share one SQLite file between kernels run on a loaded machine.
+        let configuration = try load("database \(scratch.url) {\n    auto_migrate on\n    busy_timeout 30s\n}\n" + limits + policies + conf,
+                                     variables: variables, plugins: plugins)
         let kernel = try await Kernel.boot(configuration, logSink: logs)
         do {
             let result = try await kernel.makeApplication().test(.router) { client in try await body(kernel, client) }

@@ -10,9 +10,10 @@ struct MigrationTests {
     static let first = Migration("0001_widgets", sql: "CREATE TABLE widgets (id UUID PRIMARY KEY, name TEXT NOT NULL); CREATE INDEX widgets_name ON widgets (name)")
     static let second = Migration("0002_widget_size", sql: "ALTER TABLE widgets ADD COLUMN size BIGINT NOT NULL DEFAULT 0")
 
+    /// A generous busy timeout: concurrent migrators on a loaded machine wait for each other's locks.
     func open(_ scratch: ScratchDatabase) async throws -> Database {
         let url = try DatabaseURL.parse(configText: scratch.url).get()
-        return try await Database.open(DatabaseSettings(url: url), logger: Logger(label: "test"))
+        return try await Database.open(DatabaseSettings(url: url, busyTimeout: .seconds(60)), logger: Logger(label: "test"))
     }
 
     @Test func appliesPendingMigrationsInOrderAndRecordsThem() async throws {
@@ -82,11 +83,19 @@ struct MigrationTests {
             Migration(String(format: "%04d_table", $0), sql: "CREATE TABLE t\($0) (id BIGINT PRIMARY KEY)")
         })]
         let databases = try await [open(scratch), open(scratch), open(scratch)]
-        let applied = try await withThrowingTaskGroup(of: [Migrator.Status].self) { group in
-            for database in databases {
-                group.addTask { try await Migrator(database: database, sets: sets, logger: Logger(label: "test")).migrate() }
+        let applied: [Migrator.Status]
+        do {
+            applied = try await withThrowingTaskGroup(of: [Migrator.Status].self) { group in
+                for database in databases {
+                    group.addTask { try await Migrator(database: database, sets: sets, logger: Logger(label: "test")).migrate() }
+                }
+                return try await group.reduce(into: [Migrator.Status]()) { $0 += $1 }
             }
-            return try await group.reduce(into: [Migrator.Status]()) { $0 += $1 }
+        } catch {
+            // Connections must be closed before they go away, whatever happened.
+            for database in databases { await database.close() }
+            await scratch.drop()
+            throw error
         }
         #expect(applied.count == 8)
         #expect(Set(applied.map(\.id)).count == 8)

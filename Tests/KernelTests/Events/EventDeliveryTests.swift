@@ -80,7 +80,7 @@ struct EventDeliveryTests {
 
     @Test func progressSurvivesARestart() async throws {
         let scratch = try await ScratchDatabase.make()
-        let conf = "database \(scratch.url) { auto_migrate on }\nrate_limit { enabled off }\n" + Self.fast + "plugin test.notes { }"
+        let conf = "database \(scratch.url) { auto_migrate on; busy_timeout 30s }\nrate_limit { enabled off }\n" + Self.fast + "plugin test.notes { }"
         for round in 1...2 {
             let kernel = try await Kernel.boot(try TestSite.load(conf, plugins: [NotesPlugin.self]), logSink: .capture())
             try await kernel.makeApplication().test(.router) { client in

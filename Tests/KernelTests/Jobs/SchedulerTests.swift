@@ -37,7 +37,7 @@ struct SchedulerTests {
     @Test func aScheduleFiresOncePerPeriodAcrossSchedulers() async throws {
         let scratch = try await ScratchDatabase.make()
         let conf = """
-            database \(scratch.url) { auto_migrate on }
+            database \(scratch.url) { auto_migrate on; busy_timeout 30s }
             rate_limit { enabled off }
             jobs {
                 workers off
@@ -73,7 +73,7 @@ struct SchedulerTests {
 
     @Test func aScheduleNamingAnUnknownJobStopsTheBoot() async throws {
         let scratch = try await ScratchDatabase.make()
-        let conf = "database \(scratch.url) { auto_migrate on }\njobs {\n    schedule x {\n        every 1h\n        job nobody.runs\n    }\n}"
+        let conf = "database \(scratch.url) { auto_migrate on; busy_timeout 30s }\njobs {\n    schedule x {\n        every 1h\n        job nobody.runs\n    }\n}"
         await #expect {
             _ = try await Kernel.boot(try TestSite.load(conf), logSink: .capture())
         } throws: { error in

@@ -19,7 +19,7 @@ struct WorkerProcessTests {
     func setUp(_ jobs: String) async throws -> Setup {
         let scratch = try await ScratchDatabase.make()
         let directory = TemporaryDirectory()
-        let base = "database \(scratch.url) { auto_migrate on }\nlogging { level warning }\nplugin fixture.jobs { }\n"
+        let base = "database \(scratch.url) { auto_migrate on; busy_timeout 30s }\nlogging { level warning }\nplugin fixture.jobs { }\n"
         let configPath = directory.write("worker.conf", base + "jobs {\n\(jobs)\n}\n")
         let kernel = try await Kernel.boot(try TestSite.load(base + "jobs {\n workers off\n}\n", plugins: [FixtureJobsPlugin.self]), logSink: .capture())
         return Setup(scratch: scratch, directory: directory, configPath: configPath, kernel: kernel)
