@@ -68,27 +68,19 @@ struct SiteSettings: Sendable, Equatable {
 /// Reads and writes the settings, keeping the current ones in memory (the public endpoint is hit by every
 /// page load); other processes see a change within `interval`.
 final class SiteSettingsStore: Sendable {
-    private struct Cached: Sendable {
-        let settings: SiteSettings
-        let at: ContinuousClock.Instant
-    }
-
     let database: Database
     let events: EventBus
-    let interval: Duration
-    private let cached = Mutex<Cached?>(nil)
+    private let cache: ReadThroughCache<Int, SiteSettings>
 
     init(database: Database, events: EventBus, interval: Duration) {
         self.database = database
         self.events = events
-        self.interval = interval
+        cache = ReadThroughCache(interval: interval)
     }
 
     func current() async throws -> SiteSettings {
-        if let hit = cached.withLock({ $0 }), ContinuousClock.now - hit.at < interval { return hit.settings }
-        let settings = try await database.read { sql in try await Self.load(sql) }
-        cached.withLock { $0 = Cached(settings: settings, at: .now) }
-        return settings
+        let database = database
+        return try await cache.value(for: 0) { try await database.read { sql in try await Self.load(sql) } }
     }
 
     static func load(_ sql: any SQLDatabase) async throws -> SiteSettings {
@@ -108,8 +100,9 @@ final class SiteSettingsStore: Sendable {
 
     /// Applies `changes` (validated) and emits `settings.updated` with the values before and after.
     func update(_ changes: [String: JSONValue], origin: EventOrigin) async throws -> SiteSettings {
-        let events = events
-        let after = try await database.transaction { sql -> SiteSettings in
+        let (events, cache) = (events, cache)
+        return try await database.transaction { sql -> SiteSettings in
+            cache.invalidateAfterCommit()
             let before = try await Self.load(sql)
             let now = Date()
             for (key, value) in changes.sorted(by: { $0.key < $1.key }) where before.values[key] != value {
@@ -124,8 +117,6 @@ final class SiteSettingsStore: Sendable {
             }
             return after
         }
-        cached.withLock { $0 = nil }
-        return after
     }
 }
 

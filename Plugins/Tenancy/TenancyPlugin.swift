@@ -18,7 +18,7 @@ public struct TenancyPlugin: Plugin {
     let api: TenancyAPI
 
     public init(settings: TenancySettings, context: PluginContext) async throws {
-        directory = UserDirectory(database: context.database, events: context.events)
+        directory = UserDirectory(database: context.database, events: context.events, interval: settings.membershipCheckInterval)
         let resolver = TenantResolver(database: context.database, tiers: settings.tiers, interval: settings.membershipCheckInterval)
         let store = OrganizationStore(events: context.events, tiers: settings.tiers)
         let siteSettings = SiteSettingsStore(database: context.database, events: context.events, interval: settings.membershipCheckInterval)

@@ -1,6 +1,5 @@
 import Foundation
 import Kernel
-import Synchronization
 
 /// The Kernel's `PrincipalEnricher`: picks the organization a request acts in and adds what the policies
 /// need about it — `org_id`, `org_roles`, `team_ids`, `team_roles` (team id → roles), `license_tier`,
@@ -26,18 +25,10 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
         var defaultOrg: String?
     }
 
-    private struct Cached<Value: Sendable>: Sendable {
-        let value: Value
-        let at: ContinuousClock.Instant
-        let generation: Int
-    }
-
     let database: Database
     let tiers: [String: LicenseTier]
-    let interval: Duration
-    private let generation = Atomic<Int>(0)
-    private let users = Mutex<[UUID: Cached<UserFacts>]>([:])
-    private let orgs = Mutex<[String: Cached<OrgFacts?>]>([:])
+    private let users: ReadThroughCache<UUID, UserFacts>
+    private let orgs: ReadThroughCache<String, OrgFacts?>
 
     static let header = "X-Org-ID"
     static let staffRoles: Set<String> = ["platform_admin", "support_readonly"]
@@ -45,12 +36,14 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
     init(database: Database, tiers: [String: LicenseTier], interval: Duration) {
         self.database = database
         self.tiers = tiers
-        self.interval = interval
+        users = ReadThroughCache(interval: interval)
+        orgs = ReadThroughCache(interval: interval)
     }
 
     /// Forgets what was read, once the current transaction commits (every tenancy change calls it).
     func changed() {
-        Database.afterCommit { [self] in generation.add(1, ordering: .relaxed) }
+        users.invalidateAfterCommit()
+        orgs.invalidateAfterCommit()
     }
 
     func enrich(_ principal: Principal, request: RequestHead, context: AppRequestContext) async throws -> Principal {
@@ -94,11 +87,8 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
     // MARK: Reading, with the cache
 
     func userFacts(_ userID: UUID) async throws -> UserFacts {
-        let now = ContinuousClock.now
-        let generation = generation.load(ordering: .relaxed)
-        if let hit = users.withLock({ $0[userID] }), hit.generation == generation, now - hit.at < interval { return hit.value }
-        let tiers = tiers
-        let facts = try await database.read { sql -> UserFacts in
+        let (tiers, database) = (tiers, database)
+        return try await users.value(for: userID) { try await database.read { sql -> UserFacts in
             let rows = try await sql.raw("""
                 SELECT m.org_id, m.team_id, m.roles, o.license_tier, o.features, o.status
                 FROM memberships m JOIN organizations o ON o.id = m.org_id
@@ -126,32 +116,19 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
             // Team memberships count only beside the org membership (removing that removes them too).
             facts.orgs = facts.orgs.filter { members.contains($0.key) }
             return facts
-        }
-        users.withLock { cache in
-            if cache.count > 50_000 { cache.removeAll(keepingCapacity: true) }
-            cache[userID] = Cached(value: facts, at: now, generation: generation)
-        }
-        return facts
+        } }
     }
 
     func orgFacts(_ orgID: String) async throws -> OrgFacts? {
-        let now = ContinuousClock.now
-        let generation = generation.load(ordering: .relaxed)
-        if let hit = orgs.withLock({ $0[orgID] }), hit.generation == generation, now - hit.at < interval { return hit.value }
         guard let id = UUID(uuidString: orgID) else { return nil }
-        let tiers = tiers
-        let facts = try await database.read { sql -> OrgFacts? in
+        let (tiers, database) = (tiers, database)
+        return try await orgs.value(for: orgID) { try await database.read { sql -> OrgFacts? in
             guard let row = try await sql.raw("SELECT license_tier, features, status FROM organizations WHERE id = \(bind: id) AND deleted_at IS NULL").first() else {
                 return nil
             }
             return Self.facts(tier: try row.decode(column: "license_tier", as: String.self), extra: JSONText.strings(try row.decode(column: "features", as: String.self)),
                               status: try row.decode(column: "status", as: String.self), tiers: tiers)
-        }
-        orgs.withLock { cache in
-            if cache.count > 50_000 { cache.removeAll(keepingCapacity: true) }
-            cache[orgID] = Cached(value: facts, at: now, generation: generation)
-        }
-        return facts
+        } }
     }
 
     static func facts(tier: String, extra: [String], status: String, tiers: [String: LicenseTier]) -> OrgFacts {

@@ -9,6 +9,7 @@ extension UserDirectory {
     /// Writes `after` over `before` (address unique whatever its case) and emits `user.updated`.
     func update(_ before: UserAccount, to after: UserAccount, origin: EventOrigin, in sql: any SQLDatabase) async throws -> UserAccount {
         guard after != before else { return before }
+        recent.invalidateAfterCommit()
         let updated = try await sql.raw("""
             UPDATE users SET email = \(bind: after.email), email_key = \(bind: Self.key(after.email)), first_name = \(bind: after.firstName),
                 last_name = \(bind: after.lastName), status = \(bind: after.status.rawValue), platform_roles = \(bind: Self.encodeRoles(after.platformRoles)),
@@ -26,6 +27,7 @@ extension UserDirectory {
     /// and its memberships stay for the record but no longer count against its orgs' limits.
     func deactivate(_ user: UserAccount, origin: EventOrigin, in sql: any SQLDatabase) async throws {
         guard user.status != .deactivated else { return }
+        recent.invalidateAfterCommit()
         try await sql.raw("UPDATE users SET status = 'deactivated', updated_at = \(bind: Date()) WHERE id = \(bind: user.id)").run()
         var after = user
         after.status = .deactivated

@@ -6,6 +6,18 @@ import SQLKit
 struct UserDirectory: Directory {
     let database: Database
     let events: EventBus
+    let recent: ReadThroughCache<UUID, UserAccount?>
+
+    init(database: Database, events: EventBus, interval: Duration) {
+        self.database = database
+        self.events = events
+        recent = ReadThroughCache(interval: interval)
+    }
+
+    func recentUser(id: UUID) async throws -> UserAccount? {
+        let database = database
+        return try await recent.value(for: id) { try await database.read { sql in try await user(id: id, in: sql) } }
+    }
 
     static let columns = "id, email, first_name, last_name, status, platform_roles, email_verified, created_at, last_login_at"
 
@@ -23,6 +35,7 @@ struct UserDirectory: Directory {
                                   platformRoles: new.platformRoles, emailVerified: new.emailVerified, createdAt: now, lastLoginAt: nil)
         // ON CONFLICT DO NOTHING instead of catching a unique violation: a failed statement would abort a
         // PostgreSQL transaction, and the caller may want to go on (answering as if it had worked).
+        recent.invalidateAfterCommit()
         let inserted = try await sql.raw("""
             INSERT INTO users (id, email, email_key, first_name, last_name, status, platform_roles, email_verified, created_at, updated_at)
             VALUES (\(bind: account.id), \(bind: account.email), \(bind: Self.key(account.email)), \(bind: account.firstName),
@@ -38,6 +51,7 @@ struct UserDirectory: Directory {
 
     func markEmailVerified(userID: UUID, origin: EventOrigin, in sql: any SQLDatabase) async throws {
         guard let before = try await user(id: userID, in: sql), !before.emailVerified else { return }
+        recent.invalidateAfterCommit()
         try await sql.raw("UPDATE users SET email_verified = \(bind: true), updated_at = \(bind: Date()) WHERE id = \(bind: userID)").run()
         var after = before
         after.emailVerified = true
@@ -45,6 +59,7 @@ struct UserDirectory: Directory {
     }
 
     func recordLogin(userID: UUID, at date: Date, in sql: any SQLDatabase) async throws {
+        recent.invalidateAfterCommit()
         try await sql.raw("UPDATE users SET last_login_at = \(bind: date) WHERE id = \(bind: userID)").run()
     }
 
@@ -105,6 +120,7 @@ struct UserDirectory: Directory {
             after.email = identity.email
         }
         guard after != before else { return before }
+        recent.invalidateAfterCommit()
         try await sql.raw("""
             UPDATE users SET email = \(bind: after.email), email_key = \(bind: Self.key(after.email)), first_name = \(bind: after.firstName),
                 last_name = \(bind: after.lastName), email_verified = \(bind: after.emailVerified), updated_at = \(bind: Date())

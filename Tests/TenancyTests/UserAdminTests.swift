@@ -39,6 +39,10 @@ struct UserAdminTests {
             let promoted = try await client.expect(.ok, .put, "/api/v1/admin/users/\(world.a.member.id)",
                                                    ["first_name": "Dev", "platform_roles": ["support_readonly"], "email": "dev@a-corp.test"], token: world.admin.token)
             #expect(promoted.json["platform_roles"] == ["support_readonly", "user"], "user is always kept")
+            // Profiles are cached for reading, but a change made here shows at once.
+            let me = try await client.expect(.ok, .get, "/api/v1/auth/me", token: world.a.member.token).json
+            #expect(me["first_name"] == "Dev")
+            #expect(me["email"] == "dev@a-corp.test")
             let events = try await kernel.events.emitted(requestID: promoted.requestID)
             #expect(events.map(\.name) == ["user.updated"])
             #expect(events.first?.payload["before"]?["email"] == "dev@a.test")

@@ -164,16 +164,20 @@ extension LocalAuthService {
 
     func me(_ request: Request, context: AppRequestContext) async throws -> JSONResponse {
         guard let principal = context.principal, let id = UUID(uuidString: principal.id) else { throw Problem.unauthorized() }
-        let directory = directory
-        guard let (user, local, mfa) = try await database.read({ sql -> (UserAccount, Bool, Bool)? in
-            guard let user = try await directory.user(id: id, in: sql) else { return nil }
-            // auth.local's own facts in one statement.
-            let row = try await sql.raw("""
-                SELECT EXISTS (SELECT 1 FROM auth_passwords WHERE user_id = \(bind: id)) AS has_password,
-                       EXISTS (SELECT 1 FROM auth_totp WHERE user_id = \(bind: id) AND confirmed_at IS NOT NULL) AS has_mfa
-                """).first()
-            return (user, try row?.decode(column: "has_password", as: Bool.self) ?? false, try row?.decode(column: "has_mfa", as: Bool.self) ?? false)
-        }) else { throw TokenRejection.unknownUser.problem }
+        // A profile read on every page load: the directory's recent view of the account and auth.local's own
+        // facts, both cached for `session_check_interval` (changes made here apply at once).
+        guard let user = try await directory.recentUser(id: id) else { throw TokenRejection.unknownUser.problem }
+        let database = database
+        let (local, mfa) = try await accountFacts.value(for: id) {
+            try await database.read { sql -> AccountFacts in
+                let row = try await sql.raw("""
+                    SELECT EXISTS (SELECT 1 FROM auth_passwords WHERE user_id = \(bind: id)) AS has_password,
+                           EXISTS (SELECT 1 FROM auth_totp WHERE user_id = \(bind: id) AND confirmed_at IS NOT NULL) AS has_mfa
+                    """).first()
+                return AccountFacts(hasPassword: try row?.decode(column: "has_password", as: Bool.self) ?? false,
+                                    hasMFA: try row?.decode(column: "has_mfa", as: Bool.self) ?? false)
+            }
+        }.pair
         let provider = principal.authenticator == "auth.local" ? "local" : (local ? "both" : "oidc")
         return JSONResponse([
             "id": .string(user.id.uuidString.lowercased()), "email": .string(user.email), "username": .string(user.email),
@@ -203,6 +207,7 @@ extension LocalAuthService {
 
     /// Stores the user's password hash, replacing any (accounts made by an admin or an invitation may have none yet).
     func setPassword(_ hash: String, for userID: UUID, in sql: any SQLDatabase) async throws {
+        accountFacts.invalidateAfterCommit()
         try await sql.raw("""
             INSERT INTO auth_passwords (user_id, password_hash, changed_at) VALUES (\(bind: userID), \(bind: hash), \(bind: Date()))
             ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash, changed_at = excluded.changed_at

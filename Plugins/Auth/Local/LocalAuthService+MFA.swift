@@ -97,6 +97,7 @@ extension LocalAuthService {
         let codes = try await database.transaction { [self] sql -> [String]? in
             guard try await factors.authenticator(userID, pending: true, in: sql) != nil else { return nil }
             guard let codes = try await factors.confirm(userID, code: body.code, in: sql) else { return [] }
+            accountFacts.invalidateAfterCommit()
             _ = try await events.emit("auth.mfa_enabled", payload: ["user_id": .string(userID.uuidString.lowercased()), "method": "totp"], origin: origin, in: sql)
             return codes
         }
@@ -115,6 +116,7 @@ extension LocalAuthService {
         let disabled = try await database.transaction { [self] sql -> Bool in
             guard try await factors.verify(userID, code: body.code, in: sql) != nil else { return false }
             try await factors.remove(userID, in: sql)
+            accountFacts.invalidateAfterCommit()
             _ = try await events.emit("auth.mfa_disabled", payload: ["user_id": .string(userID.uuidString.lowercased())], origin: origin, in: sql)
             return true
         }

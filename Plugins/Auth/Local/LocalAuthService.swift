@@ -21,6 +21,8 @@ final class LocalAuthService: Sendable {
     let factors: SecondFactors
     let guardrail: LoginGuard
     let liveness: Liveness<UUID>
+    /// Whether a user has a password here and a second factor, for `/auth/me`.
+    let accountFacts: ReadThroughCache<UUID, AccountFacts>
     let authenticator: LocalAuthenticator
 
     init(settings: LocalAuthSettings, context: PluginContext) async throws {
@@ -44,6 +46,7 @@ final class LocalAuthService: Sendable {
         guardrail = LoginGuard(maxFailures: settings.maxFailedAttempts, accountThreshold: settings.accountLockoutThreshold,
                                lockout: settings.lockoutDuration, secret: secret)
         liveness = .sessions(interval: settings.sessionCheckInterval, database: context.database, directory: directory)
+        accountFacts = ReadThroughCache(interval: settings.sessionCheckInterval)
         authenticator = LocalAuthenticator(checks: ClaimChecks(issuer: issuerName, audiences: [settings.audience], acceptAuthorizedParty: false),
                                            keys: keys, liveness: liveness)
     }
@@ -71,4 +74,12 @@ extension AppRequestContext {
         if let actor { origin.actorID = actor.uuidString.lowercased() }
         return origin
     }
+}
+
+/// What auth.local knows of an account: a password here, a confirmed second factor.
+struct AccountFacts: Sendable {
+    let hasPassword: Bool
+    let hasMFA: Bool
+
+    var pair: (Bool, Bool) { (hasPassword, hasMFA) }
 }

@@ -22,6 +22,9 @@ public protocol Directory: Sendable {
     func user(for identity: ExternalIdentity, origin: EventOrigin, in sql: any SQLDatabase) async throws -> UserAccount
     /// The user's default organization and teams.
     func affiliation(userID: UUID, in sql: any SQLDatabase) async throws -> UserAffiliation
+    /// The account for read-only views on every request (a profile): as read at most a few seconds ago,
+    /// changes made by this process applying at once. Never use it to decide a write.
+    func recentUser(id: UUID) async throws -> UserAccount?
 }
 
 public enum DirectoryError: Error, Equatable, CustomStringConvertible {
