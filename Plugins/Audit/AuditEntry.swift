@@ -79,20 +79,30 @@ struct AuditEntry: Sendable, Equatable {
         return bytes
     }
 
-    /// Fills `entryHash` and `signature` from the other fields.
-    mutating func seal(with key: SymmetricKey) {
+    /// Fills `entryHash` and `signature` from the other fields. `mac` is an HMAC keyed with the audit key and
+    /// fed nothing yet (copied per entry, so the key is prepared once).
+    mutating func seal(with mac: HMAC<SHA256>) {
         let bytes = canonical
         entryHash = Hex.string(SHA256.hash(data: bytes))
-        signature = Hex.string(HMAC<SHA256>.authenticationCode(for: bytes, using: key))
+        var mac = mac
+        mac.update(data: bytes)
+        signature = Hex.string(mac.finalize())
     }
 
+    mutating func seal(with key: SymmetricKey) { seal(with: HMAC<SHA256>(key: key)) }
+
     /// Whether the stored hash and signature match the fields (constant-time signature comparison).
-    func check(with key: SymmetricKey) -> (hashOK: Bool, signatureOK: Bool) {
+    func check(with mac: HMAC<SHA256>) -> (hashOK: Bool, signatureOK: Bool) {
         let bytes = canonical
         let hashOK = Hex.string(SHA256.hash(data: bytes)) == entryHash
-        guard let mac = Hex.bytes(signature) else { return (hashOK, false) }
-        return (hashOK, HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: bytes, using: key))
+        guard let expected = Hex.bytes(signature) else { return (hashOK, false) }
+        var mac = mac
+        mac.update(data: bytes)
+        // HashedAuthenticationCode compares with bytes in constant time.
+        return (hashOK, mac.finalize() == expected)
     }
+
+    func check(with key: SymmetricKey) -> (hashOK: Bool, signatureOK: Bool) { check(with: HMAC<SHA256>(key: key)) }
 
     var occurredAt: Date { Date(timeIntervalSince1970: Double(occurredMicros) / 1_000_000) }
 

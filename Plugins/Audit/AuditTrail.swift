@@ -10,6 +10,8 @@ import SQLKit
 struct AuditTrail: Sendable {
     let key: SymmetricKey
     let redactor: PIIRedactor
+    /// HMAC keyed once with `key`, copied for every entry.
+    var mac: HMAC<SHA256> { HMAC<SHA256>(key: key) }
 
     /// Redacts, places, seals and inserts `drafts` in the caller's transaction; returns the entries.
     @discardableResult
@@ -17,6 +19,7 @@ struct AuditTrail: Sendable {
         guard !drafts.isEmpty else { return [] }
         var entries: [AuditEntry] = []
         let byChain = Dictionary(grouping: drafts.map(redactor.redact), by: \.chain)
+        let mac = mac
         // One lock order for every writer: no deadlocks between transactions that touch several chains.
         for chain in byChain.keys.sorted() {
             var (sequence, previous) = try await head(chain, in: sql)
@@ -30,7 +33,7 @@ struct AuditTrail: Sendable {
                                        details: JSONValue.object(draft.details).jsonString(), requestID: draft.requestID, actorIP: draft.actorIP,
                                        userAgent: draft.userAgent.map { String($0.prefix(512)) }, impersonatorID: draft.impersonatorID,
                                        eventID: draft.eventID, previousHash: previous, entryHash: "", signature: "")
-                entry.seal(with: key)
+                entry.seal(with: mac)
                 previous = entry.entryHash
                 batch.append(entry)
             }

@@ -44,6 +44,15 @@ struct ChainVerifier: Sendable {
     let key: SymmetricKey
     let checkpoints: Checkpoints
     let database: Database
+    /// HMAC keyed once, copied for every entry checked.
+    let mac: HMAC<SHA256>
+
+    init(key: SymmetricKey, checkpoints: Checkpoints, database: Database) {
+        self.key = key
+        self.checkpoints = checkpoints
+        self.database = database
+        mac = HMAC<SHA256>(key: key)
+    }
 
     static let pageSize = 5000
 
@@ -116,7 +125,7 @@ struct ChainVerifier: Sendable {
             return Problem(kind: .deleted, sequence: entry.sequence - 1, entryID: nil,
                            detail: "Entry \(entry.sequence - 1), which entry \(entry.sequence) follows, is missing (deleted).")
         }
-        let (hashOK, signatureOK) = entry.check(with: key)
+        let (hashOK, signatureOK) = entry.check(with: mac)
         if signatureOK {
             if let expectedPrevious, entry.previousHash != expectedPrevious {
                 return Problem(kind: .brokenLink, sequence: entry.sequence, entryID: id,
@@ -133,7 +142,7 @@ struct ChainVerifier: Sendable {
         for candidate in [predecessor.map { $0 + 1 }, predecessor].compactMap({ $0 }) + nearby where candidate > 0 && candidate != entry.sequence {
             var moved = entry
             moved.sequence = candidate
-            if moved.check(with: key).signatureOK {
+            if moved.check(with: mac).signatureOK {
                 return Problem(kind: .reordered, sequence: entry.sequence, entryID: id,
                                detail: "Entry \(id) was written as sequence \(candidate) but is stored as \(entry.sequence): entries were reordered.")
             }

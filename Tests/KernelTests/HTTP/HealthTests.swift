@@ -46,7 +46,8 @@ struct HealthTests {
         let server = TemporaryDirectory()
         let url = try Shell.run(Repository.root + "/scripts/postgres.sh", "start", server.path + "/pg").trimmingCharacters(in: .whitespacesAndNewlines)
         defer { _ = try? Shell.run(Repository.root + "/scripts/postgres.sh", "stop", server.path + "/pg") }
-        let configuration = try TestSite.load("database \(url) { auto_migrate on\n connect_timeout 1s }")
+        // Long enough for a first connection on a loaded machine; readiness has its own 2 s limit per check.
+        let configuration = try TestSite.load("database \(url) { auto_migrate on\n connect_timeout 10s }")
         let kernel = try await Kernel.boot(configuration, logSink: .capture())
         try await kernel.makeApplication().test(.router) { client in
             try await client.execute(uri: "/api/v1/health/ready", method: .get) { #expect($0.status == .ok) }
