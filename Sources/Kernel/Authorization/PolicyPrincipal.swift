@@ -47,6 +47,21 @@ public struct PolicyPrincipal: Sendable {
     }
 }
 
+/// A request's principal as the policies see it, made when first needed (many requests decide nothing).
+final class PolicyPrincipalBox: Sendable {
+    let principal: Principal
+    private let made = Mutex<PolicyPrincipal?>(nil)
+
+    init(_ principal: Principal) { self.principal = principal }
+
+    var value: PolicyPrincipal {
+        if let done = made.withLock({ $0 }) { return done }
+        let value = PolicyPrincipal(principal)
+        made.withLock { $0 = value }
+        return value
+    }
+}
+
 /// A principal's attributes converted to CEL once, for every check of the request.
 final class ConvertedAttributes: Sendable {
     private let value = Mutex<CELMap?>(nil)

@@ -10,10 +10,11 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var requestID: String
     /// Set by the authentication phase; `nil` for anonymous requests.
     public var principal: Principal? {
-        didSet { policyPrincipal = principal.map(PolicyPrincipal.init) }
+        didSet { policyPrincipalBox = principal.map { PolicyPrincipalBox($0) } }
     }
-    /// The principal as the policies see it, built once per request.
-    var policyPrincipal: PolicyPrincipal?
+    /// The principal as the policies see it, built at the first decision and kept for the request's others.
+    var policyPrincipal: PolicyPrincipal? { policyPrincipalBox?.value }
+    private var policyPrincipalBox: PolicyPrincipalBox?
     /// Set by tenant resolution: the organization the request acts in.
     public var tenant: Tenant?
     /// The client's IP (the peer, or from `X-Forwarded-For` behind a trusted proxy).

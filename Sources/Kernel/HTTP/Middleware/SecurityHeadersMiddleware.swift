@@ -8,8 +8,16 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let cors: CORSSettings
     let security: SecuritySettings
+    /// Lower-cased once here, not on every request.
     let allowedHosts: [String]
     let renderer: ProblemRenderer
+
+    init(cors: CORSSettings, security: SecuritySettings, allowedHosts: [String], renderer: ProblemRenderer) {
+        self.cors = cors
+        self.security = security
+        self.allowedHosts = allowedHosts.map { $0.lowercased() }
+        self.renderer = renderer
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let origin = request.headers[.origin]
@@ -78,7 +86,6 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         }
         if name.hasSuffix(".") { name = name.dropLast() }
         return allowedHosts.contains { pattern in
-            let pattern = pattern.lowercased()
             if pattern == "*" { return true }
             if pattern.hasPrefix(".") { return name == pattern.dropFirst() || name.hasSuffix(pattern) }
             return name == pattern
@@ -87,7 +94,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
 }
 
 extension HTTPField.Name {
-    static var xFrameOptions: Self { .init("X-Frame-Options")! }
-    static var referrerPolicy: Self { .init("Referrer-Policy")! }
-    static var crossOriginOpenerPolicy: Self { .init("Cross-Origin-Opener-Policy")! }
+    static let xFrameOptions = Self("X-Frame-Options")!
+    static let referrerPolicy = Self("Referrer-Policy")!
+    static let crossOriginOpenerPolicy = Self("Cross-Origin-Opener-Policy")!
 }
