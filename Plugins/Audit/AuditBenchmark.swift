@@ -21,9 +21,9 @@ public enum AuditBenchmark {
         let database = kernel.database
         let chain = "bench-\(UUID().uuidString.prefix(8).lowercased())"
         func draft(_ index: Int) -> AuditDraft {
-            AuditDraft(occurredAt: Date(), action: "bench.updated", resourceType: "thing", resourceID: "thing-\(index)", actorID: UUID().uuidString.lowercased(),
+            AuditDraft(occurredAt: Date(), action: "bench.updated", resourceType: "thing", resourceID: "thing-\(index)", actorID: UUID().lowercasedString,
                        orgID: chain, changes: ["name": ["old": .string("before \(index)"), "new": .string("after \(index)")], "status": ["old": "active", "new": "suspended"]],
-                       details: ["note": "benchmark entry", "index": .int(index)], requestID: UUID().uuidString.lowercased(), actorIP: "192.0.2.1",
+                       details: ["note": "benchmark entry", "index": .int(index)], requestID: UUID().lowercasedString, actorIP: "192.0.2.1",
                        userAgent: "lintel-bench/1.0", impersonatorID: nil, eventID: nil)
         }
         // The plain rows: the same values, sealed once up front so only the insert is timed, into a table made

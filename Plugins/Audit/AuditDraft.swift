@@ -80,7 +80,7 @@ enum EventMapping {
         return AuditDraft(occurredAt: event.occurredAt, action: event.name, resourceType: resourceType, resourceID: resourceID,
                           actorID: event.actorID, orgID: event.orgID, changes: changes, details: details, requestID: event.requestID,
                           actorIP: event.clientAddress, userAgent: event.userAgent, impersonatorID: event.impersonatorID,
-                          eventID: event.id.uuidString.lowercased())
+                          eventID: event.id.lowercasedString)
     }
 
     static func draft(_ decision: DecisionRecord) -> AuditDraft {

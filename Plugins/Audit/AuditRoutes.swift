@@ -73,7 +73,7 @@ extension AuditService {
     }
 
     func entry(_ idText: String) async throws -> AuditEntry {
-        guard let id = UUID(uuidString: idText),
+        guard let id = UUID(canonical: idText),
               let entry = try await database.read({ sql in
                   try await sql.raw("SELECT \(unsafeRaw: AuditEntry.columns) FROM audit_entries WHERE id = \(bind: id)").first().map(AuditEntry.decode)
               }) else { throw Problem.notFound("No audit entry with id '\(idText)' exists.") }
@@ -101,7 +101,7 @@ extension AuditService {
     func list(_ request: Request, query: AuditQuery) async throws -> JSONValue {
         let page = try PageRequest(request)
         var after: SQLQueryString = ""
-        if let cursor = page.after, cursor.count == 2, let micros = Int64(cursor[0]), let id = UUID(uuidString: cursor[1]) {
+        if let cursor = page.after, cursor.count == 2, let micros = Int64(cursor[0]), let id = UUID(canonical: cursor[1]) {
             after = " AND (occurred_us < \(bind: micros) OR (occurred_us = \(bind: micros) AND id < \(bind: id)))"
         }
         let keyset = after

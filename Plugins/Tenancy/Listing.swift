@@ -35,10 +35,10 @@ struct Listing: Sendable {
         guard let after = page.after else { return "" }
         let op = descending ? "<" : ">"
         if column == idColumn || after.count < 2 {
-            guard let id = after.last.flatMap(UUID.init(uuidString:)) else { return " AND 1 = 0" }
+            guard let id = after.last.flatMap({ UUID(canonical: $0) }) else { return " AND 1 = 0" }
             return " AND \(unsafeRaw: idColumn) \(unsafeRaw: op) \(bind: id)"
         }
-        guard let id = UUID(uuidString: after[1]) else { return " AND 1 = 0" }
+        guard let id = UUID(canonical: after[1]) else { return " AND 1 = 0" }
         return " AND (\(unsafeRaw: column) \(unsafeRaw: op) \(bind: after[0]) OR (\(unsafeRaw: column) = \(bind: after[0]) AND \(unsafeRaw: idColumn) \(unsafeRaw: op) \(bind: id)))"
     }
 
@@ -80,7 +80,7 @@ struct Filters {
 
     func uuid(_ name: String) throws -> UUID? {
         guard let text = string(name) else { return nil }
-        guard let id = UUID(uuidString: text) else {
+        guard let id = UUID(canonical: text) else {
             throw Problem.validation([FieldError(pointer: "/\(name)", detail: "must be a UUID")], detail: "Query parameter \(name) must be a UUID.")
         }
         return id

@@ -41,7 +41,7 @@ extension TenancyAPI {
             throw Problem.conflict("Impersonation needs a plugin that issues tokens (auth.local).")
         }
         guard user.status == .active else { throw Problem.conflict("\(user.email) is not active (status \(user.status.rawValue)).") }
-        guard let adminText = context.principal?.id, let adminID = UUID(uuidString: adminText) else { throw Problem.forbidden() }
+        guard let adminText = context.principal?.id, let adminID = UUID(canonical: adminText) else { throw Problem.forbidden() }
         let ttl = min(settings.impersonationTTL, body.minutes.map { Duration.seconds($0 * 60) } ?? settings.impersonationTTL)
         let reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
         var platformOrigin = context.eventOrigin

@@ -43,7 +43,7 @@ struct TenancyAPI: Sendable {
     /// The `{name}` path parameter as a UUID; anything else names nothing (404).
     static func id(_ context: AppRequestContext, _ name: String = "id", kind: String) throws -> UUID {
         let text = context.parameters.get(name) ?? ""
-        guard let id = UUID(uuidString: text) else { throw TenancyProblem.notFound(kind, text) }
+        guard let id = UUID(canonical: text) else { throw TenancyProblem.notFound(kind, text) }
         return id
     }
 

@@ -47,14 +47,14 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
     }
 
     func enrich(_ principal: Principal, request: RequestHead, context: AppRequestContext) async throws -> Principal {
-        guard let userID = UUID(uuidString: principal.id) else { return principal }
+        guard let userID = UUID(canonical: principal.id) else { return principal }
         let facts = try await userFacts(userID)
         let isStaff = principal.roles.contains { Self.staffRoles.contains($0) }
         var current: (id: String, roles: [String], teams: [String: [String]], facts: OrgFacts)?
         if let requested = request.headers[HTTPField.Name(Self.header)!]?.trimmingCharacters(in: .whitespaces).lowercased(), !requested.isEmpty {
             if let member = facts.orgs[requested], member.facts.usable {
                 current = (requested, member.roles, member.teams, member.facts)
-            } else if isStaff, UUID(uuidString: requested) != nil, let org = try await orgFacts(requested), org.usable {
+            } else if isStaff, UUID(canonical: requested) != nil, let org = try await orgFacts(requested), org.usable {
                 current = (requested, [], [:], org)
             } else {
                 throw Problem(status: .forbidden, type: Problem.typeURI("foreign-organization"), title: "Not a Member",
@@ -120,7 +120,7 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
     }
 
     func orgFacts(_ orgID: String) async throws -> OrgFacts? {
-        guard let id = UUID(uuidString: orgID) else { return nil }
+        guard let id = UUID(canonical: orgID) else { return nil }
         let (tiers, database) = (tiers, database)
         return try await orgs.value(for: orgID) { try await database.read { sql -> OrgFacts? in
             guard let row = try await sql.raw("SELECT license_tier, features, status FROM organizations WHERE id = \(bind: id) AND deleted_at IS NULL").first() else {

@@ -145,7 +145,7 @@ struct UserDirectory: Directory {
 
     static func payload(_ account: UserAccount) -> JSONValue {
         [
-            "id": .string(account.id.uuidString.lowercased()), "email": .string(account.email), "first_name": .string(account.firstName),
+            "id": .string(account.id.lowercasedString), "email": .string(account.email), "first_name": .string(account.firstName),
             "last_name": .string(account.lastName), "status": .string(account.status.rawValue),
             "platform_roles": .array(account.platformRoles.map { .string($0) }), "email_verified": .bool(account.emailVerified),
         ]

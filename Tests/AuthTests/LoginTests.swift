@@ -80,7 +80,7 @@ struct LoginTests {
     }
 
     @Test func loginAttemptsAreThrottledPerClientAddress() async throws {
-        try await AuthSite.withKernel(local: "email_verification_required off\nlogin_rate 3/minute") { _, client in
+        try await AuthSite.withKernel(local: "email_verification_required off\nlogin_rate 3/day") { _, client in
             for _ in 1...3 { #expect(try await Self.login(client, "nobody@example.com", "x").status == .unauthorized) }
             let throttled = try await Self.login(client, "nobody@example.com", "x")
             #expect(throttled.status == .tooManyRequests)

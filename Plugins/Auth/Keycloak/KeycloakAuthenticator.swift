@@ -68,7 +68,7 @@ struct KeycloakAuthenticator: Authenticator {
         let origin = context.eventOrigin
         let user = try await database.transaction { sql in try await directory.user(for: identity, origin: origin, in: sql) }
         guard user.status == .active else { throw TokenRejection.revoked }
-        var principal = TokenPrincipal.make(claims: claims, roles: roles(claims), authenticator: name, userID: user.id.uuidString.lowercased())
+        var principal = TokenPrincipal.make(claims: claims, roles: roles(claims), authenticator: name, userID: user.id.lowercasedString)
         principal.attributes["mfa"] = .bool(passedSecondFactor(claims))
         principal.attributes["email"] = .string(user.email)
         principal.attributes["name"] = .string(user.displayName)

@@ -20,9 +20,9 @@ struct AccessTokenIssuer: Sendable {
               lifetime: Duration? = nil, now: Date = Date()) throws -> String {
         let issuedAt = Int(now.timeIntervalSince1970)
         var claims: [String: JSONValue] = [
-            "iss": .string(issuer), "aud": .string(audience), "sub": .string(user.id.uuidString.lowercased()),
+            "iss": .string(issuer), "aud": .string(audience), "sub": .string(user.id.lowercasedString),
             "iat": .int(issuedAt), "nbf": .int(issuedAt), "exp": .int(issuedAt + Int((lifetime ?? ttl).seconds)),
-            "jti": .string(UUID().uuidString.lowercased()), "typ": "Bearer", "sid": .string(session.id.uuidString.lowercased()),
+            "jti": .string(UUID().lowercasedString), "typ": "Bearer", "sid": .string(session.id.lowercasedString),
             "email": .string(user.email), "email_verified": .bool(user.emailVerified), "name": .string(user.displayName),
             "given_name": .string(user.firstName), "family_name": .string(user.lastName),
             "realm_access": ["roles": .array(user.platformRoles.map { .string($0) })],

@@ -62,6 +62,6 @@ extension LocalAuthService {
                 """).run()
             return user
         }
-        invocation.output("Created platform admin \(user.email) (\(user.id.uuidString.lowercased())).")
+        invocation.output("Created platform admin \(user.email) (\(user.id.lowercasedString)).")
     }
 }

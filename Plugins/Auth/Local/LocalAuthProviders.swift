@@ -36,7 +36,7 @@ extension LocalAuthService {
     /// other processes (their user is no longer active).
     var deactivationSubscription: EventSubscription {
         EventSubscription("auth.local.deactivated_users", events: ["user.deleted"]) { [self] event, delivery in
-            guard let id = event.payload["user"]?["id"]?.stringValue.flatMap(UUID.init(uuidString:)) else { return }
+            guard let id = event.payload["user"]?["id"]?.stringValue.flatMap({ UUID(canonical: $0) }) else { return }
             let ended = try await sessions.revokeAll(userID: id, reason: "user_deactivated", in: delivery.sql)
             Database.afterCommit { [self] in self.ended(ended) }
         }

@@ -59,7 +59,7 @@ extension LocalAuthService {
         let verified = try await database.transaction { [self] sql -> Bool in
             guard let userID = try await oneTimeTokens.redeem(token, .verifyEmail, in: sql) else { return false }
             var origin = origin
-            origin.actorID = userID.uuidString.lowercased()
+            origin.actorID = userID.lowercasedString
             try await directory.markEmailVerified(userID: userID, origin: origin, in: sql)
             return true
         }
@@ -119,7 +119,7 @@ extension LocalAuthService {
             try await guardrail.clear(email: user.email, in: sql)
             let ended = try await sessions.revokeAll(userID: user.id, reason: "password_reset", in: sql)
             _ = try await events.emit("auth.password_reset", payload: [
-                "user_id": .string(user.id.uuidString.lowercased()), "sessions_ended": .int(ended.count),
+                "user_id": .string(user.id.lowercasedString), "sessions_ended": .int(ended.count),
             ], origin: origin, in: sql)
             return ended
         }
@@ -154,7 +154,7 @@ extension LocalAuthService {
             try await setPassword(newHash, for: userID, in: sql)
             let ended = try await sessions.revokeAll(userID: userID, except: session, reason: "password_changed", in: sql)
             _ = try await events.emit("auth.password_changed", payload: [
-                "user_id": .string(userID.uuidString.lowercased()), "sessions_ended": .int(ended.count),
+                "user_id": .string(userID.lowercasedString), "sessions_ended": .int(ended.count),
             ], origin: origin, in: sql)
             return ended
         }
@@ -163,7 +163,7 @@ extension LocalAuthService {
     }
 
     func me(_ request: Request, context: AppRequestContext) async throws -> JSONResponse {
-        guard let principal = context.principal, let id = UUID(uuidString: principal.id) else { throw Problem.unauthorized() }
+        guard let principal = context.principal, let id = UUID(canonical: principal.id) else { throw Problem.unauthorized() }
         // A profile read on every page load: the directory's recent view of the account and auth.local's own
         // facts, both cached for `session_check_interval` (changes made here apply at once).
         guard let user = try await directory.recentUser(id: id) else { throw TokenRejection.unknownUser.problem }
@@ -180,7 +180,7 @@ extension LocalAuthService {
         }.pair
         let provider = principal.authenticator == "auth.local" ? "local" : (local ? "both" : "oidc")
         return JSONResponse([
-            "id": .string(user.id.uuidString.lowercased()), "email": .string(user.email), "username": .string(user.email),
+            "id": .string(user.id.lowercasedString), "email": .string(user.email), "username": .string(user.email),
             "first_name": .string(user.firstName), "last_name": .string(user.lastName), "name": .string(user.displayName),
             "is_active": .bool(user.status == .active), "status": .string(user.status.rawValue),
             "date_joined": .string(user.createdAt.iso8601),

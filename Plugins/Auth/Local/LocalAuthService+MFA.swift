@@ -48,9 +48,9 @@ extension LocalAuthService {
             guard let proof = try await factors.verify(userID, code: body.code, in: sql) else {
                 try await oneTimeTokens.countFailure(body.mfaToken, limit: Self.mfaAttempts, in: sql)
                 var origin = origin
-                origin.actorID = userID.uuidString.lowercased()
+                origin.actorID = userID.lowercasedString
                 _ = try await events.emit("auth.mfa_failed", payload: [
-                    "user_id": .string(userID.uuidString.lowercased()), "client_address": .string(context.clientAddress),
+                    "user_id": .string(userID.lowercasedString), "client_address": .string(context.clientAddress),
                 ], origin: origin, in: sql)
                 return .wrongCode
             }
@@ -98,7 +98,7 @@ extension LocalAuthService {
             guard try await factors.authenticator(userID, pending: true, in: sql) != nil else { return nil }
             guard let codes = try await factors.confirm(userID, code: body.code, in: sql) else { return [] }
             accountFacts.invalidateAfterCommit()
-            _ = try await events.emit("auth.mfa_enabled", payload: ["user_id": .string(userID.uuidString.lowercased()), "method": "totp"], origin: origin, in: sql)
+            _ = try await events.emit("auth.mfa_enabled", payload: ["user_id": .string(userID.lowercasedString), "method": "totp"], origin: origin, in: sql)
             return codes
         }
         guard let codes else { throw Problem.badRequest("No MFA enrolment is pending: POST /api/v1/auth/mfa/setup first.") }
@@ -117,7 +117,7 @@ extension LocalAuthService {
             guard try await factors.verify(userID, code: body.code, in: sql) != nil else { return false }
             try await factors.remove(userID, in: sql)
             accountFacts.invalidateAfterCommit()
-            _ = try await events.emit("auth.mfa_disabled", payload: ["user_id": .string(userID.uuidString.lowercased())], origin: origin, in: sql)
+            _ = try await events.emit("auth.mfa_disabled", payload: ["user_id": .string(userID.lowercasedString)], origin: origin, in: sql)
             return true
         }
         guard disabled else { throw Self.invalidCode }
@@ -131,7 +131,7 @@ extension LocalAuthService {
         let codes = try await database.transaction { [self] sql -> [String]? in
             guard try await factors.verify(userID, code: body.code, in: sql) != nil else { return nil }
             let codes = try await factors.replaceRecoveryCodes(userID, in: sql)
-            _ = try await events.emit("auth.recovery_codes_replaced", payload: ["user_id": .string(userID.uuidString.lowercased())], origin: origin, in: sql)
+            _ = try await events.emit("auth.recovery_codes_replaced", payload: ["user_id": .string(userID.lowercasedString)], origin: origin, in: sql)
             return codes
         }
         guard let codes else { throw Self.invalidCode }

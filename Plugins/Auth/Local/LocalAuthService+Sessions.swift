@@ -54,7 +54,7 @@ extension LocalAuthService {
             let (session, refresh) = try await sessions.start(userID: user.id, amr: amr, client: context.clientAddress, userAgent: userAgent, in: sql)
             try await directory.recordLogin(userID: user.id, at: Date(), in: sql)
             _ = try await events.emit("auth.login_succeeded", payload: [
-                "user_id": .string(user.id.uuidString.lowercased()), "session_id": .string(session.id.uuidString.lowercased()),
+                "user_id": .string(user.id.lowercasedString), "session_id": .string(session.id.lowercasedString),
                 "amr": .array(amr.map { .string($0) }), "client_address": .string(context.clientAddress),
             ], origin: origin, in: sql)
             let access = try await accessToken(for: user, session: session, in: sql)
@@ -67,11 +67,11 @@ extension LocalAuthService {
     func loginFailed(email: String, user: UserAccount?, reason: String, context: AppRequestContext) async throws -> Problem {
         let client = context.clientAddress
         var failedOrigin = context.eventOrigin
-        failedOrigin.actorID = user?.id.uuidString.lowercased()
+        failedOrigin.actorID = user?.id.lowercasedString
         let origin = failedOrigin
         let lock = try await database.transaction { [self] sql -> (until: Date, everyone: Bool)? in
             var payload: JSONValue = ["email": .string(email), "client_address": .string(client), "reason": .string(reason)]
-            if let user { payload = payload.merging(["user_id": .string(user.id.uuidString.lowercased())]) }
+            if let user { payload = payload.merging(["user_id": .string(user.id.lowercasedString)]) }
             _ = try await events.emit("auth.login_failed", payload: payload, origin: origin, in: sql)
             guard let lock = try await guardrail.recordFailure(email: email, client: client, in: sql) else { return nil }
             _ = try await events.emit("auth.account_locked", payload: payload.merging([
@@ -127,9 +127,9 @@ extension LocalAuthService {
             case .reused(let session):
                 guard try await sessions.revoke(session.id, reason: "refresh_token_reused", in: sql) else { return .invalid }
                 var origin = origin
-                origin.actorID = session.userID.uuidString.lowercased()
+                origin.actorID = session.userID.lowercasedString
                 _ = try await events.emit("auth.refresh_token_reused", payload: [
-                    "user_id": .string(session.userID.uuidString.lowercased()), "session_id": .string(session.id.uuidString.lowercased()),
+                    "user_id": .string(session.userID.lowercasedString), "session_id": .string(session.id.lowercasedString),
                     "client_address": .string(context.clientAddress),
                 ], origin: origin, in: sql)
                 return .reused(session.id)
@@ -146,7 +146,7 @@ extension LocalAuthService {
             return JSONResponse(tokens)
         case .reused(let session):
             ended([session])
-            logger.warning("refresh token reused; session revoked", metadata: ["session": .string(session.uuidString.lowercased())])
+            logger.warning("refresh token reused; session revoked", metadata: ["session": .string(session.lowercasedString)])
             throw Self.invalidRefreshToken
         case .invalid:
             throw Self.invalidRefreshToken
@@ -179,7 +179,7 @@ extension LocalAuthService {
                 for id in Set(targets) where try await sessions.revoke(id, reason: "logout", in: sql) { ended.append(id) }
             }
             _ = try await events.emit("auth.logout", payload: [
-                "user_id": .string(userID.uuidString.lowercased()), "sessions": .array(ended.map { .string($0.uuidString.lowercased()) }),
+                "user_id": .string(userID.lowercasedString), "sessions": .array(ended.map { .string($0.lowercasedString) }),
             ], origin: origin, in: sql)
             return ended
         }
@@ -196,7 +196,7 @@ extension LocalAuthService {
                           detail: "A user's password and second factors are theirs alone; this is refused under impersonation.")
         }
         guard let principal = context.principal, principal.authenticator == "auth.local",
-              let user = UUID(uuidString: principal.id), let session = principal.attributes["sid"]?.stringValue.flatMap(UUID.init(uuidString:)) else {
+              let user = UUID(canonical: principal.id), let session = principal.attributes["sid"]?.stringValue.flatMap({ UUID(canonical: $0) }) else {
             throw Problem(status: .badRequest, type: Problem.typeURI("not-a-local-session"), title: "Not a Local Session",
                           detail: "This applies to sessions signed in with a password here; sign out at your identity provider instead.")
         }

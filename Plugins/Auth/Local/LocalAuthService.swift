@@ -71,7 +71,7 @@ extension AppRequestContext {
     /// The event origin of what this request does (`actor` when the actor is not the principal yet).
     func origin(actor: UUID? = nil) -> EventOrigin {
         var origin = eventOrigin
-        if let actor { origin.actorID = actor.uuidString.lowercased() }
+        if let actor { origin.actorID = actor.lowercasedString }
         return origin
     }
 }

@@ -56,7 +56,7 @@ struct LocalAuthenticator: Authenticator {
         guard let key = try await keys.verifier(kid: kid) else { throw TokenRejection.unknownKey }
         guard key.verifies(jws) else { throw TokenRejection.badSignature }
         try checks.check(jws.claims)
-        guard let sid = jws.claims["sid"]?.stringValue.flatMap(UUID.init(uuidString:)) else { throw TokenRejection.missingClaim("sid") }
+        guard let sid = jws.claims["sid"]?.stringValue.flatMap({ UUID(canonical: $0) }) else { throw TokenRejection.missingClaim("sid") }
         var principal = TokenPrincipal.make(claims: jws.claims, roles: TokenPrincipal.realmRoles(jws.claims), authenticator: name)
         principal.impersonatorID = jws.claims["act"]?["sub"]?.stringValue
         return Verified(principal: principal, session: sid)

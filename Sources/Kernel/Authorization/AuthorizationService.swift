@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import Synchronization
 
 /// The Kernel's decision point as handlers reach it: the configured `Authorizer`, the decision log and
 /// the decision metrics (`lintel_authorization_decisions_total{kind,effect}`,
@@ -12,6 +13,9 @@ public final class AuthorizationService: Sendable {
     let logger: Logger
     let logDecisions: Bool
     private let timer: Metrics.Timer
+    /// `lintel_authorization_decisions_total` per resource kind, allows then denies: made once per kind, as
+    /// the metrics backend looks a counter up under a lock each time one is made.
+    private let counters = Mutex<[String: (allow: Counter, deny: Counter)]>([:])
 
     public init(authorizer: any Authorizer, engineName: String, decisions: DecisionLog = DecisionLog(), logger: Logger, logDecisions: Bool = false) {
         self.authorizer = authorizer
@@ -40,8 +44,8 @@ public final class AuthorizationService: Sendable {
         let micros = Double(nanos) / 1000
         let logged = answers.prefix(recorded ?? answers.count)
         for decision in logged {
-            Counter(label: "lintel_authorization_decisions_total",
-                    dimensions: [("kind", resource.kind), ("effect", decision.allowed ? "allow" : "deny")]).increment()
+            let counter = counters(for: resource.kind)
+            (decision.allowed ? counter.allow : counter.deny).increment()
             let emit = decisions.wants(allowed: decision.allowed)
             guard emit || logDecisions else { continue }
             let resourceOrg = resource.attributes["org_id"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
@@ -61,5 +65,13 @@ public final class AuthorizationService: Sendable {
             }
         }
         return answers
+    }
+
+    private func counters(for kind: String) -> (allow: Counter, deny: Counter) {
+        if let made = counters.withLock({ $0[kind] }) { return made }
+        let made = (allow: Counter(label: "lintel_authorization_decisions_total", dimensions: [("kind", kind), ("effect", "allow")]),
+                    deny: Counter(label: "lintel_authorization_decisions_total", dimensions: [("kind", kind), ("effect", "deny")]))
+        counters.withLock { $0[kind] = made }
+        return made
     }
 }

@@ -95,9 +95,7 @@ extension JSONValue {
     }
 
     static func celMap(_ members: [String: JSONValue]) -> CELMap {
-        var map = CELMap()
-        for key in members.keys.sorted() { map[.string(key)] = members[key]!.celValue }
-        return map
+        CELMap(members.sorted { $0.key < $1.key }.map { (.string($0.key), $0.value.celValue) })
     }
 
     /// A CEL value as JSON: integral doubles become integers, timestamps RFC 3339 strings, durations `"1.5s"`.

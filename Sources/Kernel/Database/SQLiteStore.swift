@@ -7,12 +7,13 @@ import SQLiteNIO
 import Synchronization
 
 /// SQLite behind `Database`: one writer connection (SQLite allows one writer at a time; funnelling writes
-/// through it avoids busy-waiting) and a few reader connections that WAL lets run beside it.
+/// through it avoids busy-waiting) and a few `SQLiteReader`s that WAL lets run beside it. An in-memory
+/// database has only the writer (each connection to `:memory:` would be a database of its own).
 final class SQLiteStore: DatabaseStore {
     let dialect = Database.Dialect.sqlite
     private let writer: SQLiteConnection
     private let writeLock = AsyncSemaphore(permits: 1)
-    private let readers: [SQLiteConnection]
+    private let readers: [SQLiteReader]
     private let readPermits: AsyncSemaphore
     private let freeReaders: Mutex<[Int]>
     private let logger: Logger
@@ -20,7 +21,7 @@ final class SQLiteStore: DatabaseStore {
     /// store has a thread per connection: one connection waiting never starves another of a thread.
     private let threadPool: NIOThreadPool
 
-    private init(writer: SQLiteConnection, readers: [SQLiteConnection], threadPool: NIOThreadPool, logger: Logger) {
+    private init(writer: SQLiteConnection, readers: [SQLiteReader], threadPool: NIOThreadPool, logger: Logger) {
         self.writer = writer
         self.threadPool = threadPool
         self.readers = readers
@@ -41,14 +42,13 @@ final class SQLiteStore: DatabaseStore {
         let threadPool = NIOThreadPool(numberOfThreads: inMemory ? 1 : readerCount + 1)
         threadPool.start()
         let timeout = max(1, busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000)
-        func connect(readOnly: Bool) async throws -> SQLiteConnection {
+        func connect() async throws -> SQLiteConnection {
             let connection = try await SQLiteConnection.open(storage: storage, threadPool: threadPool, logger: logger,
                                                              on: MultiThreadedEventLoopGroup.singleton.any())
             do {
                 // SQLiteNIO's own busy handler spins without sleeping; SQLite's busy_timeout sleeps between retries.
                 _ = try await connection.query("PRAGMA busy_timeout = \(timeout)")
                 _ = try await connection.query("PRAGMA foreign_keys = ON")
-                if readOnly { _ = try await connection.query("PRAGMA query_only = ON") }
             } catch {
                 try? await connection.close()
                 throw error
@@ -57,12 +57,12 @@ final class SQLiteStore: DatabaseStore {
         }
         let writer: SQLiteConnection
         do {
-            writer = try await connect(readOnly: false)
+            writer = try await connect()
         } catch {
             try? await threadPool.shutdownGracefully()
             throw error
         }
-        var readers: [SQLiteConnection] = []
+        var readers: [SQLiteReader] = []
         do {
             if !inMemory {
                 // WAL persists in the file; switching needs a moment without other writers, so only switch once.
@@ -73,13 +73,14 @@ final class SQLiteStore: DatabaseStore {
                 // NORMAL is durable in WAL mode except for the last transactions on power loss, the usual trade.
                 _ = try await writer.query("PRAGMA synchronous = NORMAL")
             }
-            if inMemory {
-                readers = [writer]
-            } else {
-                for _ in 0..<readerCount { readers.append(try await connect(readOnly: true)) }
+            if !inMemory {
+                for _ in 0..<readerCount {
+                    readers.append(try await SQLiteReader.open(path: path, busyTimeoutMilliseconds: Int32(clamping: timeout),
+                                                               threadPool: threadPool, logger: logger))
+                }
             }
         } catch {
-            for reader in readers { try? await reader.close() }
+            for reader in readers { await reader.close() }
             try? await writer.close()
             try? await threadPool.shutdownGracefully()
             throw error
@@ -92,13 +93,13 @@ final class SQLiteStore: DatabaseStore {
     }
 
     func withReader<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        if readers.count == 1, readers[0] === writer {
+        if readers.isEmpty {
             return try await withWriter(body)
         }
         return try await readPermits.withPermit {
             let index = freeReaders.withLock { $0.removeLast() }
             defer { freeReaders.withLock { $0.append(index) } }
-            return try await body(sql(readers[index]))
+            return try await body(readers[index])
         }
     }
 
@@ -110,9 +111,7 @@ final class SQLiteStore: DatabaseStore {
 
     func close() async {
         guard closed.withLock({ wasClosed in defer { wasClosed = true }; return !wasClosed }) else { return }
-        for connection in readers where connection !== writer {
-            try? await connection.close()
-        }
+        for reader in readers { await reader.close() }
         try? await writer.close()
         try? await threadPool.shutdownGracefully()
     }

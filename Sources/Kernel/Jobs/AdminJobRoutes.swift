@@ -59,7 +59,7 @@ struct AdminJobRoutes: Sendable {
     }
 
     static func id(_ context: AppRequestContext) throws -> UUID {
-        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw Problem.notFound("No job has this id.") }
+        guard let id = context.parameters.get("id").flatMap({ UUID(canonical: $0) }) else { throw Problem.notFound("No job has this id.") }
         return id
     }
 

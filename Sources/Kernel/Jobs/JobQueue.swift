@@ -95,7 +95,7 @@ public final class JobQueue: Sendable {
             var filter = SQLQueryString("state = 'dead'")
             if let queue { filter = "state = 'dead' AND queue = \(bind: queue)" }
             var keyset = SQLQueryString("")
-            if let after = page.after?.first.flatMap(UUID.init(uuidString:)) { keyset = " AND id < \(bind: after)" }
+            if let after = page.after?.first.flatMap({ UUID(canonical: $0) }) { keyset = " AND id < \(bind: after)" }
             let rows = try await sql.raw("SELECT \(unsafeRaw: Self.columns) FROM lintel_jobs WHERE \(filter)\(keyset) ORDER BY id DESC LIMIT \(bind: page.limit)").all()
             let count = try await sql.raw("SELECT COUNT(*) AS n FROM lintel_jobs WHERE \(filter)").first()?.decode(column: "n", as: Int.self) ?? 0
             return (try rows.map(Self.decode), count)

@@ -3,7 +3,7 @@ import Foundation
 /// Renders a `MailMessage` as RFC 5322 text with MIME parts (text, and HTML as an alternative), every
 /// body base64-encoded and non-ASCII headers as RFC 2047 encoded words.
 enum MIMEMessage {
-    static func render(_ message: MailMessage, from: String, date: Date = Date(), messageID: String = UUID().uuidString.lowercased()) -> String {
+    static func render(_ message: MailMessage, from: String, date: Date = Date(), messageID: String = UUID().lowercasedString) -> String {
         let domain = from.split(separator: "@").last.map(String.init) ?? "localhost"
         var headers = [
             "Date: \(rfc5322Date(date))",
@@ -16,7 +16,7 @@ enum MIMEMessage {
         if let replyTo = message.replyTo { headers.append("Reply-To: \(replyTo)") }
         var body: [String] = []
         if let html = message.html {
-            let boundary = "lintel-\(UUID().uuidString.lowercased())"
+            let boundary = "lintel-\(UUID().lowercasedString)"
             headers.append("Content-Type: multipart/alternative; boundary=\"\(boundary)\"")
             body += ["--\(boundary)", "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: base64", "", base64Lines(message.text)]
             body += ["--\(boundary)", "Content-Type: text/html; charset=utf-8", "Content-Transfer-Encoding: base64", "", base64Lines(html)]

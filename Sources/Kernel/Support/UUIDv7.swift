@@ -29,7 +29,4 @@ extension UUID {
         return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
                            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
     }
-
-    /// Lower-case text form, the way ids appear in JSON and URLs.
-    public var lowercasedString: String { uuidString.lowercased() }
 }

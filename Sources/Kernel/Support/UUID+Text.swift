@@ -1,0 +1,54 @@
+import Foundation
+
+/// Ids as text, written and read directly: Foundation formats a UUID through `snprintf` and parses one
+/// through `sscanf`, and a request handles several ids.
+extension UUID {
+    /// Lower-case canonical text (`8-4-4-4-12` hex digits), the way ids appear in JSON and URLs.
+    public var lowercasedString: String {
+        withUnsafeBytes(of: uuid) { bytes in
+            String(unsafeUninitializedCapacity: 36) { text in
+                var at = 0
+                for index in 0..<16 {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        text[at] = UInt8(ascii: "-")
+                        at += 1
+                    }
+                    text[at] = Self.hexDigits[Int(bytes[index] >> 4)]
+                    text[at + 1] = Self.hexDigits[Int(bytes[index] & 0x0F)]
+                    at += 2
+                }
+                return 36
+            }
+        }
+    }
+
+    /// Reads canonical text (`8-4-4-4-12` hex digits, either case), what `UUID(uuidString:)` accepts;
+    /// `nil` for anything else.
+    public init?(canonical text: some StringProtocol) {
+        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let parsed = withUnsafeMutableBytes(of: &bytes) { out -> Bool in
+            var utf8 = text.utf8.makeIterator()
+            for index in 0..<16 {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    guard utf8.next() == UInt8(ascii: "-") else { return false }
+                }
+                guard let high = utf8.next().flatMap(Self.hexValue), let low = utf8.next().flatMap(Self.hexValue) else { return false }
+                out[index] = high << 4 | low
+            }
+            return utf8.next() == nil
+        }
+        guard parsed else { return nil }
+        self.init(uuid: bytes)
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    private static func hexValue(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
