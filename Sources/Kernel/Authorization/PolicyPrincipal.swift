@@ -56,9 +56,42 @@ final class PolicyPrincipalBox: Sendable {
 
     var value: PolicyPrincipal {
         if let done = made.withLock({ $0 }) { return done }
-        let value = PolicyPrincipal(principal)
+        let value = PolicyPrincipalCache.shared.principal(for: principal)
         made.withLock { $0 = value }
         return value
+    }
+}
+
+/// Policy principals already made, with their attributes already converted to CEL, by what they are made
+/// from: a client sends the same token many times, and the view of it depends on nothing else, so each
+/// identity is converted once rather than on every request.
+///
+/// A pure memo: the key is the whole principal (id, roles, attributes), so a changed role or membership is
+/// a different key. Bounded: when full it starts over.
+final class PolicyPrincipalCache: Sendable {
+    struct Key: Hashable, Sendable {
+        let id: String
+        let roles: [String]
+        let attributes: [String: JSONValue]
+    }
+
+    static let shared = PolicyPrincipalCache(capacity: 4096)
+
+    private let capacity: Int
+    private let entries = Mutex<[Key: PolicyPrincipal]>([:])
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func principal(for principal: Principal) -> PolicyPrincipal {
+        let key = Key(id: principal.id, roles: principal.roles, attributes: principal.attributes)
+        if let made = entries.withLock({ $0[key] }) { return made }
+        let made = PolicyPrincipal(principal)
+        _ = made.checkPrincipal  // convert now, once, so every later request finds it converted
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = made
+        }
+        return made
     }
 }
 

@@ -224,8 +224,19 @@ struct SQLiteReaderRow: SQLRow {
     func decode<D: Decodable>(column: String, as: D.Type) throws -> D {
         guard let index = columns.index(of: column) else { throw MissingSQLiteColumn(column: column) }
         // Ids are the most read values; SQLiteKit's decoder takes them through Codable and Foundation's parser.
-        if D.self == UUID.self || D.self == UUID?.self, case .text(let text) = values[index], let id = UUID(canonical: text) {
-            return D.self == UUID.self ? id as! D : Optional(id) as! D
+        // Text and integers read as themselves skip the Codable machinery too (the decoder would answer the same).
+        switch values[index] {
+        case .text(let text):
+            if D.self == String.self { return text as! D }
+            if D.self == String?.self { return Optional(text) as! D }
+            if D.self == UUID.self || D.self == UUID?.self, let id = UUID(canonical: text) {
+                return D.self == UUID.self ? id as! D : Optional(id) as! D
+            }
+        case .integer(let number):
+            if D.self == Int.self { return Int(number) as! D }
+            if D.self == Int?.self { return Optional(Int(number)) as! D }
+        default:
+            break
         }
         return try decoder.decode(D.self, from: values[index])
     }

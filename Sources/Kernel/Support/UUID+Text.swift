@@ -24,21 +24,36 @@ extension UUID {
 
     /// Reads canonical text (`8-4-4-4-12` hex digits, either case), what `UUID(uuidString:)` accepts;
     /// `nil` for anything else.
+    public init?(canonical text: String) {
+        var text = text
+        guard let bytes = text.withUTF8(Self.parse) else { return nil }
+        self.init(uuid: bytes)
+    }
+
+    /// As `init?(canonical: String)`, for a substring or other string view.
     public init?(canonical text: some StringProtocol) {
+        self.init(canonical: String(text))
+    }
+
+    /// The 16 bytes of canonical text, read in place: a concrete function over the UTF-8 bytes, as a
+    /// generic walk over a `StringProtocol` costs a witness call per character outside this module.
+    private static func parse(_ utf8: UnsafeBufferPointer<UInt8>) -> uuid_t? {
+        guard utf8.count == 36 else { return nil }
         var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         let parsed = withUnsafeMutableBytes(of: &bytes) { out -> Bool in
-            var utf8 = text.utf8.makeIterator()
+            var at = 0
             for index in 0..<16 {
                 if index == 4 || index == 6 || index == 8 || index == 10 {
-                    guard utf8.next() == UInt8(ascii: "-") else { return false }
+                    guard utf8[at] == UInt8(ascii: "-") else { return false }
+                    at += 1
                 }
-                guard let high = utf8.next().flatMap(Self.hexValue), let low = utf8.next().flatMap(Self.hexValue) else { return false }
+                guard let high = hexValue(utf8[at]), let low = hexValue(utf8[at + 1]) else { return false }
                 out[index] = high << 4 | low
+                at += 2
             }
-            return utf8.next() == nil
+            return true
         }
-        guard parsed else { return nil }
-        self.init(uuid: bytes)
+        return parsed ? bytes : nil
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
