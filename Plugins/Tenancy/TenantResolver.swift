@@ -69,6 +69,7 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
             if let chosen, let member = facts.orgs[chosen] { current = (chosen, member.roles, member.teams, member.facts) }
         }
         var principal = principal
+        principal.attributes.reserveCapacity(principal.attributes.count + 6)  // one copy of the cached claims, at its final size
         principal.attributes["org_id"] = .string(current?.id ?? "")
         principal.attributes["org_roles"] = .array((current?.roles ?? []).map { .string($0) })
         let teams = current?.teams ?? [:]

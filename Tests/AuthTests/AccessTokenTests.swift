@@ -111,6 +111,27 @@ struct AccessTokenTests {
         }
     }
 
+    @Test func theBearerSchemeIsReadAsRFC6750Says() async throws {
+        try await AuthSite.withKernel(local: "email_verification_required off") { _, client in
+            let token = try await client.signUp("ada@example.com").access
+            func me(_ authorization: String) async throws -> TestResponse {
+                try await client.execute(uri: "/api/v1/auth/me", method: .get, headers: [.authorization: authorization])
+            }
+            // The scheme is case-insensitive, and spaces or tabs around the token do not matter.
+            for header in ["Bearer \(token)", "bearer \(token)", "BEARER\t\(token)", "  Bearer   \(token)  "] {
+                let response = try await me(header)
+                #expect(response.status == .ok, "\(header.prefix(10))")
+                #expect(response.json["email"] == "ada@example.com")
+            }
+            // Another scheme, no token, or the token glued to the scheme is no credential of ours.
+            for header in ["Basic \(token)", "Bearer", "Bearer   ", "Bearer\(token)", "Token \(token)"] {
+                let response = try await me(header)
+                #expect(response.status == .unauthorized, "\(header.prefix(10))")
+                #expect(response.contentType == "application/problem+json")
+            }
+        }
+    }
+
     @Test func signedOutUsersMeIsUnauthorized() async throws {
         try await AuthSite.withKernel { _, client in
             let anonymous = try await client.get("/api/v1/auth/me")

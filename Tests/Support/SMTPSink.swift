@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,8 +9,15 @@ final class SMTPSink: @unchecked Sendable {
     let port: Int
     let directory = TemporaryDirectory()
     private var process: Process?
+    /// A socket bound to `port` (not listening: connections are refused) from creation until `start`, so
+    /// that no server of another test binds the port meanwhile.
+    private var reservation: Int32?
 
-    init(port: Int = FreePort.next()) { self.port = port }
+    init() {
+        let (port, socket) = FreePort.reserve()
+        self.port = port
+        reservation = socket
+    }
 
     static var python: String { Repository.root + "/.build/test-venv/bin/python3" }
 
@@ -17,6 +25,7 @@ final class SMTPSink: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: Self.python) else {
             throw SinkError("the test tools are missing: run scripts/test-tools.sh (make test does)")
         }
+        releaseReservation()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.python)
         process.arguments = [Repository.root + "/scripts/smtp-sink.py", String(port), directory.path + "/mail"]
@@ -34,7 +43,13 @@ final class SMTPSink: @unchecked Sendable {
         throw SinkError("the SMTP sink did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
     }
 
+    private func releaseReservation() {
+        if let reservation { close(reservation) }
+        reservation = nil
+    }
+
     func stop() {
+        releaseReservation()
         guard let process, process.isRunning else { return }
         _ = Glibc.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -65,11 +80,28 @@ final class SMTPSink: @unchecked Sendable {
     }
 }
 
-/// A TCP port nothing listens on right now.
+/// A TCP port nothing listens on right now, and never the same one twice in this process: a sink made
+/// now and started later (to test retries) must not find its port taken by another test's sink meanwhile.
 enum FreePort {
+    private static let handedOut = Mutex<Set<Int>>([])
+
     static func next() -> Int {
+        let (port, socket) = reserve()
+        close(socket)
+        return port
+    }
+
+    /// A new port and a socket bound to it, which holds the port until closed.
+    static func reserve() -> (port: Int, socket: Int32) {
+        while true {
+            let (port, socket) = bound()
+            if handedOut.withLock({ $0.insert(port).inserted }) { return (port, socket) }
+            close(socket)
+        }
+    }
+
+    private static func bound() -> (port: Int, socket: Int32) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -77,6 +109,6 @@ enum FreePort {
         _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return (Int(UInt16(bigEndian: address.sin_port)), fd)
     }
 }

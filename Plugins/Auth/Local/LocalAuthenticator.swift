@@ -69,12 +69,16 @@ enum BearerToken {
     /// Works on the header's bytes: this runs on every request, and Foundation's string trimming bridges
     /// through NSString on Linux.
     static func from(_ request: RequestHead) -> String? {
-        guard let header = request.headers[.authorization] else { return nil }
-        let bytes = Array(header.utf8)
+        guard var header = request.headers[.authorization] else { return nil }
+        return header.withUTF8(token(in:))
+    }
+
+    private static let scheme = Array("bearer".utf8)
+
+    private static func token(in bytes: UnsafeBufferPointer<UInt8>) -> String? {
         let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
         var start = 0
         while start < bytes.count, isSpace(bytes[start]) { start += 1 }
-        let scheme = Array("bearer".utf8)
         guard bytes.count > start + scheme.count,
               zip(bytes[start..<(start + scheme.count)], scheme).allSatisfy({ $0 | 0x20 == $1 }), isSpace(bytes[start + scheme.count]) else { return nil }
         var from = start + scheme.count
@@ -85,7 +89,7 @@ enum BearerToken {
         // A JWS has two dots; anything else (opaque test tokens, API keys) belongs to another authenticator.
         var dots = 0
         for byte in bytes[from..<end] where byte == UInt8(ascii: ".") { dots += 1 }
-        return dots >= 2 ? String(decoding: bytes[from..<end], as: UTF8.self) : nil
+        return dots >= 2 ? String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<end]), as: UTF8.self) : nil
     }
 }
 
