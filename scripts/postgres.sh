@@ -33,7 +33,7 @@ start() {
     for attempt in 1 2 3 4 5; do
         port=$(free_port)
         if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start \
-            -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" >/dev/null; then
+            -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000" >/dev/null; then
             echo "$port" >"$dir/port"
             echo "postgres://lintel@127.0.0.1:$port/postgres"
             return 0

@@ -37,7 +37,6 @@ extension TenancyAPI {
 
     /// One read: the org and its usage.
     func license(_ orgID: UUID) async throws -> JSONValue {
-        let tiers = tiers
         guard let (org, users, teams) = try await read({ sql -> (Organization, Int, Int)? in
             guard let row = try await sql.raw("""
                 SELECT \(unsafeRaw: Organization.columns),
@@ -48,15 +47,14 @@ extension TenancyAPI {
                 """).first() else { return nil }
             return (try Organization.decode(row), try row.decode(column: "users_used", as: Int.self), try row.decode(column: "teams_used", as: Int.self))
         }) else { throw TenancyProblem.notFound("organization", orgID.lowercasedString) }
-        let tier = tiers[org.licenseTier] ?? LicenseTier(users: .unlimited, teams: .unlimited, requests: RateLimit(limit: 0, period: .seconds(1)), features: [])
-        var limits = tier.json.objectValue ?? [:]
-        limits["features"] = nil
+        let tier = licenseViews[org.licenseTier]
         return [
-            "org_id": .string(org.id.lowercasedString), "tier": .string(org.licenseTier), "limits": .object(limits),
-            "features": .array(org.features(tiers: tiers).map { .string($0) }), "custom_features": .array(org.extraFeatures.map { .string($0) }),
+            "org_id": .string(org.id.lowercasedString), "tier": .string(org.licenseTier), "limits": tier.limits,
+            "features": .array(licenseViews.features(of: tier, extra: org.extraFeatures).map { .string($0) }),
+            "custom_features": .array(org.extraFeatures.map { .string($0) }),
             "usage": ["users": .int(users), "teams": .int(teams)],
-            "over_limit": .bool(!tier.users.allows(users) || !tier.teams.allows(teams)),
-            "tiers": .array(settings.tierNames.map { .string($0) }),
+            "over_limit": .bool(!tier.quota.users.allows(users) || !tier.quota.teams.allows(teams)),
+            "tiers": licenseViews.names,
         ]
     }
 

@@ -14,6 +14,7 @@ struct TenancyAPI: Sendable {
     let siteSettings: SiteSettingsStore
     let settings: TenancySettings
     let services: ServiceRegistry
+    let licenseViews: LicenseViews
 
     static let tags = ["tenancy"]
     static let problem = RouteOperation.Reply("A problem (RFC 9457).", contentType: "application/problem+json")

@@ -25,7 +25,8 @@ public struct TenancyPlugin: Plugin {
         let invitations = Invitations(mail: context.mail, frontendURL: settings.frontendURL, ttl: settings.invitationTTL,
                                       siteName: { (try? await siteSettings.current().values["site_name"]?.stringValue) ?? "Lintel" })
         api = TenancyAPI(database: context.database, store: store, directory: directory, resolver: resolver, invitations: invitations,
-                         siteSettings: siteSettings, settings: settings, services: context.services)
+                         siteSettings: siteSettings, settings: settings, services: context.services,
+                         licenseViews: LicenseViews(settings))
         try context.services.register(directory, as: (any Directory).self, by: Self.id.rawValue)
         try context.services.register(resolver, as: (any PrincipalEnricher).self, by: Self.id.rawValue)
         try context.services.register(resolver, as: (any OrganizationRateLimits).self, by: Self.id.rawValue)

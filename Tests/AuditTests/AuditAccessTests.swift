@@ -102,7 +102,8 @@ struct AuditAccessTests {
                 print(json.dumps({"rows": len(rows), "bulk": len(bulk), "orgs": sorted(set(r["org_id"] for r in rows)), "details": json.loads(bulk[0]["details"])}))
                 """
             let folder = TemporaryDirectory()
-            let output = try withExtendedLifetime(folder) { try Shell.run(SMTPSink.python, "-c", check, folder.write("audit.csv", csv.text)) }
+            let output = try await Shell.run(SMTPSink.python, "-c", check, folder.write("audit.csv", csv.text))
+            withExtendedLifetime(folder) {}
             let parsed = try JSONDecoder().decode(JSONValue.self, from: Data(output.utf8))
             #expect(parsed["rows"] == .int(total))
             #expect(parsed["bulk"] == 2_500)

@@ -108,7 +108,8 @@ struct CheckpointTests {
                 "entry_hashes": .array(entries.map { .string($0.entryHash) }), "inclusions": .array(inclusions), "consistencies": .array(consistencies),
             ]
             let folder = TemporaryDirectory()
-            let output = try withExtendedLifetime(folder) { try Shell.run(SMTPSink.python, "-c", Self.verifier, folder.write("proofs.json", input.jsonString())) }
+            let output = try await Shell.run(SMTPSink.python, "-c", Self.verifier, folder.write("proofs.json", input.jsonString()))
+            withExtendedLifetime(folder) {}
             let result = try JSONDecoder().decode(JSONValue.self, from: Data(output.utf8))
             #expect(result["signatures"] == 3)
             #expect(result["roots"] == 3)

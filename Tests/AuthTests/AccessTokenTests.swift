@@ -53,7 +53,7 @@ struct AccessTokenTests {
                 claims = jwt.decode(token, key=key, algorithms=["RS256"], audience="lintel", issuer="https://lintel.test")
                 print(claims["email"])
                 """
-            let output = try Shell.run(SMTPSink.python, "-c", script, jwks.text, token)
+            let output = try await Shell.run(SMTPSink.python, "-c", script, jwks.text, token)
             #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == "ada@example.com")
         }
     }

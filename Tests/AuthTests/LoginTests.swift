@@ -137,7 +137,7 @@ struct LoginTests {
             let hash = try #require(try await kernel.strings("SELECT password_hash FROM auth_passwords", column: "password_hash").first)
             #expect(hash.hasPrefix("$argon2id$v=19$m=19456,t=2,p=1$"))
             let script = "import sys, argon2; print(argon2.PasswordHasher().verify(sys.argv[1], sys.argv[2]))"
-            #expect(try Shell.run(SMTPSink.python, "-c", script, hash, Self.password).contains("True"))
+            #expect(try await Shell.run(SMTPSink.python, "-c", script, hash, Self.password).contains("True"))
         }
     }
 
@@ -147,7 +147,7 @@ struct LoginTests {
             // A hash made by another tool (argon2-cffi, as Django's Argon2PasswordHasher stores it) with
             // Django's parameters.
             let script = "import sys, argon2; print(argon2.PasswordHasher(time_cost=2, memory_cost=102400, parallelism=8).hash(sys.argv[1]))"
-            let foreign = try Shell.run(SMTPSink.python, "-c", script, Self.password).trimmingCharacters(in: .whitespacesAndNewlines)
+            let foreign = try await Shell.run(SMTPSink.python, "-c", script, Self.password).trimmingCharacters(in: .whitespacesAndNewlines)
             try await kernel.database.transaction { sql in
                 try await sql.raw("UPDATE auth_passwords SET password_hash = \(bind: "argon2" + foreign)").run()
             }

@@ -9,9 +9,9 @@ import Testing
 @Suite("auth.local TOTP MFA")
 struct MFATests {
     /// A code for `secret` at now + `offset` seconds, from PyOTP.
-    static func code(_ secret: String, offset: Int = 0) throws -> String {
+    static func code(_ secret: String, offset: Int = 0) async throws -> String {
         let script = "import sys, time, pyotp; print(pyotp.TOTP(sys.argv[1]).at(time.time() + int(sys.argv[2])))"
-        return try Shell.run(SMTPSink.python, "-c", script, secret, String(offset)).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try await Shell.run(SMTPSink.python, "-c", script, secret, String(offset)).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test func theRFCTestVectorsHold() {
@@ -54,7 +54,7 @@ struct MFATests {
             let mfaToken = try #require(login.json["mfa_token"]?.stringValue)
 
             // The next step's code (the window allows one step of drift); the same code again is refused.
-            let next = try Self.code(secret, offset: 30)
+            let next = try await Self.code(secret, offset: 30)
             let verified = try await client.post("/api/v1/auth/mfa/verify", ["mfa_token": .string(mfaToken), "code": .string(next)])
             #expect(verified.status == .ok)
             let tokens = try #require(Tokens(verified.json))

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Runs a command and returns its standard output; throws when it exits non-zero.
+/// Runs a program and returns its standard output; a non-zero exit is an error.
 enum Shell {
     struct Failure: Error, CustomStringConvertible {
         let status: Int32
@@ -8,8 +8,19 @@ enum Shell {
         var description: String { "exit \(status): \(output)" }
     }
 
+    /// Waits on a thread of its own: tests run on Swift's cooperative pool (one thread per core), and a
+    /// program that calls back into a server of this process (the PDP, a Keycloak double) needs that pool
+    /// free to be answered.
     @discardableResult
-    static func run(_ arguments: String...) throws -> String {
+    static func run(_ arguments: String...) async throws -> String {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<String, any Error>) in
+            Thread { continuation.resume(with: Result { try runBlocking(arguments) }) }.start()
+        }
+    }
+
+    /// Blocks the calling thread: only where awaiting is impossible (a `defer`).
+    @discardableResult
+    static func runBlocking(_ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())

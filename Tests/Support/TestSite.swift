@@ -27,12 +27,14 @@ enum TestSite {
     }
 
     /// Boots a kernel on a scratch database with `conf` (a `database` line is added) and runs `body` with
-    /// an in-process client; shuts everything down afterwards.
+    /// an in-process client; shuts everything down afterwards. `beforeStart` runs between the boot and the
+    /// start of the kernel's services.
     static func withKernel<T: Sendable>(
         _ conf: String = "",
         variables: [String: String] = [:],
         plugins: [any Plugin.Type] = [],
         logs: LogSink = .capture(),
+        beforeStart: @Sendable () -> Void = {},
         _ body: @escaping @Sendable (Kernel, any TestClientProtocol) async throws -> T
     ) async throws -> T {
         let scratch = try await ScratchDatabase.make()
@@ -44,6 +46,7 @@ enum TestSite {
         let configuration = try load("database \(scratch.url) {\n    auto_migrate on\n    busy_timeout 30s\n}\n" + limits + policies + conf,
                                      variables: variables, plugins: plugins)
         let kernel = try await Kernel.boot(configuration, logSink: logs)
+        beforeStart()
         do {
             let result = try await kernel.makeApplication().test(.router) { client in try await body(kernel, client) }
             await kernel.shutdown()

@@ -11,9 +11,9 @@ import Testing
 @Suite("impersonation")
 struct ImpersonationTests {
     /// A TOTP code from PyOTP, `offset` seconds from now.
-    static func code(_ secret: String, offset: Int = 0) throws -> String {
+    static func code(_ secret: String, offset: Int = 0) async throws -> String {
         let script = "import sys, time, pyotp; print(pyotp.TOTP(sys.argv[1]).at(time.time() + int(sys.argv[2])))"
-        return try Shell.run(SMTPSink.python, "-c", script, secret, String(offset)).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try await Shell.run(SMTPSink.python, "-c", script, secret, String(offset)).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Enrols `actor` in TOTP and signs in again with both factors; returns the new access token.

@@ -7,6 +7,9 @@ import Policy
 public final class EmbeddedAuthorizer: Authorizer {
     public let engine: PolicyEngine
     public let directory: String
+    /// The directory's files as they were just before the running set was read: the watcher's starting
+    /// point, so that a change made while the server starts is not taken for the loaded state.
+    let loadedFingerprint: String
     let logger: Logger
 
     /// Compiles every policy in `settings.policies`; throws every problem found (the Kernel refuses to
@@ -14,6 +17,7 @@ public final class EmbeddedAuthorizer: Authorizer {
     public init(settings: AuthorizationSettings, logger: Logger) throws(PolicyLoadError) {
         directory = settings.policies
         self.logger = logger
+        loadedFingerprint = PolicyLoader.fingerprint(directory: settings.policies)
         engine = PolicyEngine(policies: try PolicyLoader.load(directory: settings.policies), options: Self.options(settings))
     }
 

@@ -19,9 +19,13 @@ final class PolicyWatcher: Service {
     private let wake = WakeSignal()
     private let forced = Atomic<Bool>(false)
 
-    init(engine: PolicyEngine, directory: String, interval: Swift.Duration, logger: Logger) {
+    /// The files as they were when the running set was read.
+    let loadedFingerprint: String
+
+    init(engine: PolicyEngine, directory: String, loadedFingerprint: String, interval: Swift.Duration, logger: Logger) {
         self.engine = engine
         self.directory = directory
+        self.loadedFingerprint = loadedFingerprint
         self.interval = interval
         self.logger = logger
     }
@@ -53,7 +57,9 @@ final class PolicyWatcher: Service {
         let fingerprintNow: @Sendable () async -> String? = {
             try? await NIOThreadPool.singleton.runIfActive { PolicyLoader.fingerprint(directory: directory) }
         }
-        var fingerprint = await fingerprintNow()
+        // Compared with the files as they were loaded, not as they are once this task first runs: a change
+        // made in between is a change.
+        var fingerprint: String? = loadedFingerprint
         // With watching off only SIGHUP wakes the loop.
         let pause = interval > .zero ? interval : .seconds(3600)
         while !Task.isCancelled {

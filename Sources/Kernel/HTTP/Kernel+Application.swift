@@ -28,7 +28,7 @@ extension Kernel {
         var services: [any Service] = plugins.flatMap { $0.services() }
         if configuration.jobs.workers { services += backgroundServices() }
         if let embedded = authorization.authorizer as? EmbeddedAuthorizer {
-            services.append(PolicyWatcher(engine: embedded.engine, directory: embedded.directory,
+            services.append(PolicyWatcher(engine: embedded.engine, directory: embedded.directory, loadedFingerprint: embedded.loadedFingerprint,
                                           interval: configuration.authorization.watch, logger: authorization.logger))
             if configuration.pdp.enabled {
                 services.append(PDPServer(engine: embedded.engine, settings: configuration.pdp, logger: logger).application())

@@ -20,8 +20,8 @@ public struct SMTPMailer: Mailer {
         let from = message.from ?? defaultFrom
         let text = MIMEMessage.render(message, from: from)
         let settings = self.settings
-        // libcurl blocks its thread for the whole conversation: run it on NIO's blocking-work pool.
-        try await NIOThreadPool.singleton.runIfActive {
+        // libcurl blocks its thread for the whole conversation: run it on the network threads.
+        try await NetworkThreads.pool.runIfActive {
             try Self.send(text: text, from: from, to: message.to, settings: settings)
         }
     }

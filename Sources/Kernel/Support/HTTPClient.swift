@@ -37,7 +37,7 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     public var timedOut: Bool
 }
 
-/// Outgoing HTTP(S) through libcurl, run on NIO's blocking-work pool so no event loop ever waits.
+/// Outgoing HTTP(S) through libcurl, run on `NetworkThreads` so no event loop or task thread ever waits.
 /// Responses larger than `maxResponseSize` are cut off with an error.
 public struct HTTPClient: Sendable {
     public var maxResponseSize: Int
@@ -48,7 +48,7 @@ public struct HTTPClient: Sendable {
 
     public func send(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
         let limit = maxResponseSize
-        return try await NIOThreadPool.singleton.runIfActive { try Self.perform(request, limit: limit) }
+        return try await NetworkThreads.pool.runIfActive { try Self.perform(request, limit: limit) }
     }
 
     private final class Exchange {

@@ -199,7 +199,7 @@ struct PDPTests {
                     for r in resp.results:
                         print("result", r.resource.id, ",".join(sorted(a + "=" + e.value for a, e in r.actions.items())))
                 """
-            let output = try Shell.run(SMTPSink.python, "-c", script, String(port))
+            let output = try await Shell.run(SMTPSink.python, "-c", script, String(port))
             let lines = output.split(separator: "\n").map(String.init)
             #expect(lines == [
                 "healthy True",

@@ -60,6 +60,18 @@ struct PolicyReloadTests {
         }
     }
 
+    @Test func aChangeMadeWhileTheServerStartsIsPickedUp() async throws {
+        let directory = TemporaryDirectory()
+        directory.write("organization.yaml", Self.policy(#""read""#))
+        // The policies are read at boot; the file changes before the watcher has looked at it even once.
+        let changeDuringStart: @Sendable () -> Void = { _ = directory.write("organization.yaml", Self.policy(#""read", "update""#)) }
+        try await TestSite.withKernel(Self.conf(directory, watch: "100ms"), plugins: Self.plugins, beforeStart: changeDuringStart) { _, client in
+            try await eventually("the changed policy serves") {
+                try await client.execute(uri: "/api/v1/probe/orgs/acme", method: .patch, headers: Self.headers).status == .ok
+            }
+        }
+    }
+
     @Test func sighupReloadsWhenWatchingIsOff() async throws {
         let directory = TemporaryDirectory()
         directory.write("organization.yaml", Self.policy(#""read""#))

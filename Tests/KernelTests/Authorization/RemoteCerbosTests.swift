@@ -6,6 +6,7 @@ import Kernel
 @testable import LintelTesting
 import Logging
 import NIOCore
+import NIOPosix
 import Synchronization
 import Testing
 

@@ -44,14 +44,14 @@ struct HealthTests {
 
     @Test func readinessIs503WhilePostgreSQLIsStopped() async throws {
         let server = TemporaryDirectory()
-        let url = try Shell.run(Repository.root + "/scripts/postgres.sh", "start", server.path + "/pg").trimmingCharacters(in: .whitespacesAndNewlines)
-        defer { _ = try? Shell.run(Repository.root + "/scripts/postgres.sh", "stop", server.path + "/pg") }
+        let url = try await Shell.run(Repository.root + "/scripts/postgres.sh", "start", server.path + "/pg").trimmingCharacters(in: .whitespacesAndNewlines)
+        defer { _ = try? Shell.runBlocking([Repository.root + "/scripts/postgres.sh", "stop", server.path + "/pg"]) }
         // Long enough for a first connection on a loaded machine; readiness has its own 2 s limit per check.
         let configuration = try TestSite.load("database \(url) { auto_migrate on\n connect_timeout 10s }")
         let kernel = try await Kernel.boot(configuration, logSink: .capture())
         try await kernel.makeApplication().test(.router) { client in
             try await client.execute(uri: "/api/v1/health/ready", method: .get) { #expect($0.status == .ok) }
-            _ = try Shell.run(Repository.root + "/scripts/postgres.sh", "stop", server.path + "/pg")
+            _ = try await Shell.run(Repository.root + "/scripts/postgres.sh", "stop", server.path + "/pg")
             try await client.execute(uri: "/api/v1/health/ready", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
                 #expect(response.json["checks"]?["database"]?["status"] == "failing")

@@ -12,7 +12,7 @@ struct MonitoringTests {
     static let plugins: [any Plugin.Type] = [NotesPlugin.self, RoleTokensPlugin.self]
 
     /// Parses Prometheus text with the reference Python parser (prometheus_client) and returns family names.
-    func parsePrometheus(_ text: String) throws -> [String] {
+    func parsePrometheus(_ text: String) async throws -> [String] {
         let directory = TemporaryDirectory()
         let file = directory.write("metrics.txt", text)
         let script = """
@@ -21,7 +21,7 @@ struct MonitoringTests {
             for family in text_string_to_metric_families(open(sys.argv[1]).read()):
                 print(family.name, family.type, len(family.samples))
             """
-        let output = try Shell.run(SMTPSink.python, "-c", script, file)
+        let output = try await Shell.run(SMTPSink.python, "-c", script, file)
         return output.split(separator: "\n").map { String($0.split(separator: " ")[0]) }
     }
 
@@ -33,7 +33,7 @@ struct MonitoringTests {
             let response = try await client.execute(uri: "/api/v1/monitoring/metrics", method: .get)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
-            let families = try parsePrometheus(response.text)
+            let families = try await parsePrometheus(response.text)
             for name in ["http_requests", "http_request_duration_seconds", "http_requests_in_flight", "lintel_jobs",
                          "process_resident_memory_bytes", "process_cpu_seconds_total", "process_uptime_seconds", "lintel_database_pool_max_connections",
                          "lintel_database_connections_in_use"] {

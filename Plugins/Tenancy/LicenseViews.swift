@@ -1,0 +1,37 @@
+import Kernel
+
+/// What the license endpoint shows of each configured tier, built once from `site.conf`: every read of
+/// an org's license combines it with the org's own row and usage.
+struct LicenseViews: Sendable {
+    struct Tier: Sendable {
+        let limits: JSONValue
+        /// The tier's features, sorted.
+        let features: [String]
+        let quota: LicenseTier
+    }
+
+    let tiers: [String: Tier]
+    /// Every tier's name, in the order `TenancySettings.tierNames` gives.
+    let names: JSONValue
+    /// For an org whose tier is no longer configured: nothing is limited, nothing is included.
+    let unknown = Tier(limits: .object(["max_users": .null, "max_teams": .null, "api_requests": .null]), features: [],
+                       quota: LicenseTier(users: .unlimited, teams: .unlimited, requests: RateLimit(limit: 0, period: .seconds(1)), features: []))
+
+    init(_ settings: TenancySettings) {
+        var tiers: [String: Tier] = [:]
+        for (name, tier) in settings.tiers {
+            var limits = tier.json.objectValue ?? [:]
+            limits["features"] = nil
+            tiers[name] = Tier(limits: .object(limits), features: Array(Set(tier.features)).sorted(), quota: tier)
+        }
+        self.tiers = tiers
+        names = .array(settings.tierNames.map { .string($0) })
+    }
+
+    subscript(_ name: String) -> Tier { tiers[name] ?? unknown }
+
+    /// The tier's features plus the org's own, sorted.
+    func features(of tier: Tier, extra: [String]) -> [String] {
+        extra.isEmpty ? tier.features : Array(Set(tier.features + extra)).sorted()
+    }
+}
