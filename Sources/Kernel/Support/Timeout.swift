@@ -15,13 +15,16 @@ public func withTimeout<T: Sendable>(_ duration: Swift.Duration, _ body: @escapi
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             outcome.install(continuation)
+            let timer = Task {
+                try? await Task.sleep(for: duration)
+                if outcome.finish(.failure(TimeoutError(duration: duration))) { work.cancel() }
+            }
             Task {
                 let result = await work.result
                 outcome.finish(result)
-            }
-            Task {
-                try? await Task.sleep(for: duration)
-                if outcome.finish(.failure(TimeoutError(duration: duration))) { work.cancel() }
+                // A finished call leaves no timer behind: under load, thousands of sleeping timers would
+                // fire long after their calls ended.
+                timer.cancel()
             }
         }
     } onCancel: {
