@@ -5,8 +5,6 @@ import Kernel
 struct LicenseViews: Sendable {
     struct Tier: Sendable {
         let limits: JSONValue
-        /// The tier's features, sorted.
-        let features: [String]
         let quota: LicenseTier
     }
 
@@ -14,7 +12,7 @@ struct LicenseViews: Sendable {
     /// Every tier's name, in the order `TenancySettings.tierNames` gives.
     let names: JSONValue
     /// For an org whose tier is no longer configured: nothing is limited, nothing is included.
-    let unknown = Tier(limits: .object(["max_users": .null, "max_teams": .null, "api_requests": .null]), features: [],
+    let unknown = Tier(limits: .object(["max_users": .null, "max_teams": .null, "api_requests": .null]),
                        quota: LicenseTier(users: .unlimited, teams: .unlimited, requests: RateLimit(limit: 0, period: .seconds(1)), features: []))
 
     init(_ settings: TenancySettings) {
@@ -22,16 +20,11 @@ struct LicenseViews: Sendable {
         for (name, tier) in settings.tiers {
             var limits = tier.json.objectValue ?? [:]
             limits["features"] = nil
-            tiers[name] = Tier(limits: .object(limits), features: Array(Set(tier.features)).sorted(), quota: tier)
+            tiers[name] = Tier(limits: .object(limits), quota: tier)
         }
         self.tiers = tiers
         names = .array(settings.tierNames.map { .string($0) })
     }
 
     subscript(_ name: String) -> Tier { tiers[name] ?? unknown }
-
-    /// The tier's features plus the org's own, sorted.
-    func features(of tier: Tier, extra: [String]) -> [String] {
-        extra.isEmpty ? tier.features : Array(Set(tier.features + extra)).sorted()
-    }
 }

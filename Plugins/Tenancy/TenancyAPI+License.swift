@@ -50,7 +50,7 @@ extension TenancyAPI {
         let tier = licenseViews[org.licenseTier]
         return [
             "org_id": .string(org.id.lowercasedString), "tier": .string(org.licenseTier), "limits": tier.limits,
-            "features": .array(licenseViews.features(of: tier, extra: org.extraFeatures).map { .string($0) }),
+            "features": .array(org.features(tiers: tiers).map { .string($0) }),
             "custom_features": .array(org.extraFeatures.map { .string($0) }),
             "usage": ["users": .int(users), "teams": .int(teams)],
             "over_limit": .bool(!tier.quota.users.allows(users) || !tier.quota.teams.allows(teams)),

@@ -21,6 +21,9 @@ import VaporCSQLite
 final class SQLiteReader: SQLDatabase, @unchecked Sendable {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
+    /// Each kept statement's column names, read once rather than for every query, with the statement's
+    /// re-prepare count when read (a schema change re-prepares a statement and may rename its columns).
+    private var columnNames: [OpaquePointer: (columns: SQLiteReaderRow.Columns, prepares: Int32)] = [:]
     /// Oldest first, for eviction once `statementCapacity` statements are kept.
     private var statementOrder: [String] = []
     private let statementCapacity = 128
@@ -100,6 +103,7 @@ final class SQLiteReader: SQLDatabase, @unchecked Sendable {
             for statement in self.statements.values { sqlite_nio_sqlite3_finalize(statement) }
             self.statements = [:]
             self.statementOrder = []
+            self.columnNames = [:]
             sqlite_nio_sqlite3_close(self.handle)
             self.handle = nil
         }
@@ -114,7 +118,10 @@ final class SQLiteReader: SQLDatabase, @unchecked Sendable {
         guard result == SQLITE_OK, let statement else { throw error(result, on: handle) }
         if statementOrder.count >= statementCapacity {
             let oldest = statementOrder.removeFirst()
-            if let evicted = statements.removeValue(forKey: oldest) { sqlite_nio_sqlite3_finalize(evicted) }
+            if let evicted = statements.removeValue(forKey: oldest) {
+                columnNames[evicted] = nil
+                sqlite_nio_sqlite3_finalize(evicted)
+            }
         }
         statements[sql] = statement
         statementOrder.append(sql)
@@ -147,7 +154,14 @@ final class SQLiteReader: SQLDatabase, @unchecked Sendable {
             return
         }
         let count = sqlite_nio_sqlite3_column_count(statement)
-        let columns = SQLiteReaderRow.Columns(names: (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, $0)) })
+        let prepares = sqlite_nio_sqlite3_stmt_status(statement, SQLITE_STMTSTATUS_REPREPARE, 0)
+        let columns: SQLiteReaderRow.Columns
+        if let known = columnNames[statement], known.prepares == prepares {
+            columns = known.columns
+        } else {
+            columns = SQLiteReaderRow.Columns(names: (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, $0)) })
+            columnNames[statement] = (columns, prepares)
+        }
         while step == SQLITE_ROW {
             onRow(SQLiteReaderRow(columns: columns, values: try (0..<count).map { try value(of: statement, at: $0) }, decoder: decoder))
             step = sqlite_nio_sqlite3_step(statement)

@@ -6,7 +6,6 @@ import Kernel
 @testable import LintelTesting
 import Logging
 import NIOCore
-import NIOPosix
 import Synchronization
 import Testing
 
