@@ -56,7 +56,11 @@ struct Organization: Sendable, Equatable {
 
     /// The tier's features plus the org's own, sorted.
     func features(tiers: [String: LicenseTier]) -> [String] {
-        Array(Set((tiers[licenseTier]?.features ?? []) + extraFeatures)).sorted()
+        Self.features(tier: licenseTier, extra: extraFeatures, tiers: tiers)
+    }
+
+    static func features(tier: String, extra: [String], tiers: [String: LicenseTier]) -> [String] {
+        Array(Set((tiers[tier]?.features ?? []) + extra)).sorted()
     }
 
     /// A URL-safe handle from a name: lower-case letters, digits and dashes.

@@ -35,23 +35,24 @@ extension TenancyAPI {
         ResourceRef(kind: "license", id: id.lowercasedString, attributes: ["org_id": .string(id.lowercasedString)]).visible(through: organizationRef(id))
     }
 
-    /// One read: the org and its usage.
+    /// One read: the org's tier, its own features and its usage.
     func license(_ orgID: UUID) async throws -> JSONValue {
-        guard let (org, users, teams) = try await read({ sql -> (Organization, Int, Int)? in
+        guard let (tierName, extra, users, teams) = try await read({ sql -> (String, [String], Int, Int)? in
             guard let row = try await sql.raw("""
-                SELECT \(unsafeRaw: Organization.columns),
+                SELECT license_tier, features,
                     (SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id
                      WHERE m.org_id = organizations.id AND m.team_id IS NULL AND u.status <> 'deactivated') AS users_used,
                     (SELECT COUNT(*) FROM teams t WHERE t.org_id = organizations.id) AS teams_used
                 FROM organizations WHERE id = \(bind: orgID) AND deleted_at IS NULL
                 """).first() else { return nil }
-            return (try Organization.decode(row), try row.decode(column: "users_used", as: Int.self), try row.decode(column: "teams_used", as: Int.self))
+            return (try row.decode(column: "license_tier", as: String.self), JSONText.strings(try row.decode(column: "features", as: String.self)),
+                    try row.decode(column: "users_used", as: Int.self), try row.decode(column: "teams_used", as: Int.self))
         }) else { throw TenancyProblem.notFound("organization", orgID.lowercasedString) }
-        let tier = licenseViews[org.licenseTier]
+        let tier = licenseViews[tierName]
         return [
-            "org_id": .string(org.id.lowercasedString), "tier": .string(org.licenseTier), "limits": tier.limits,
-            "features": .array(org.features(tiers: tiers).map { .string($0) }),
-            "custom_features": .array(org.extraFeatures.map { .string($0) }),
+            "org_id": .string(orgID.lowercasedString), "tier": .string(tierName), "limits": tier.limits,
+            "features": .array(Organization.features(tier: tierName, extra: extra, tiers: tiers).map { .string($0) }),
+            "custom_features": .array(extra.map { .string($0) }),
             "usage": ["users": .int(users), "teams": .int(teams)],
             "over_limit": .bool(!tier.quota.users.allows(users) || !tier.quota.teams.allows(teams)),
             "tiers": licenseViews.names,

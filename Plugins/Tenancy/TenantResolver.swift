@@ -23,6 +23,8 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
         var orgs: [String: (roles: [String], teams: [String: [String]], facts: OrgFacts)] = [:]
         /// The first membership, by when it was made.
         var defaultOrg: String?
+        /// Org id → the attributes a request acting there adds, made once when the facts are read.
+        var attributes: [String: [String: JSONValue]] = [:]
     }
 
     let database: Database
@@ -31,6 +33,7 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
     private let orgs: ReadThroughCache<String, OrgFacts?>
 
     static let header = "X-Org-ID"
+    static let headerName = HTTPField.Name(header)!
     static let staffRoles: Set<String> = ["platform_admin", "support_readonly"]
 
     init(database: Database, tiers: [String: LicenseTier], interval: Duration) {
@@ -49,13 +52,13 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
     func enrich(_ principal: Principal, request: RequestHead, context: AppRequestContext) async throws -> Principal {
         guard let userID = UUID(canonical: principal.id) else { return principal }
         let facts = try await userFacts(userID)
-        let isStaff = principal.roles.contains { Self.staffRoles.contains($0) }
-        var current: (id: String, roles: [String], teams: [String: [String]], facts: OrgFacts)?
-        if let requested = request.headers[HTTPField.Name(Self.header)!]?.trimmingCharacters(in: .whitespaces).lowercased(), !requested.isEmpty {
+        let added: [String: JSONValue]
+        if let requested = request.headers[Self.headerName]?.trimmingCharacters(in: .whitespaces).lowercased(), !requested.isEmpty {
+            let isStaff = principal.roles.contains { Self.staffRoles.contains($0) }
             if let member = facts.orgs[requested], member.facts.usable {
-                current = (requested, member.roles, member.teams, member.facts)
+                added = facts.attributes[requested] ?? Self.attributes(org: requested, roles: member.roles, teams: member.teams, facts: member.facts)
             } else if isStaff, UUID(canonical: requested) != nil, let org = try await orgFacts(requested), org.usable {
-                current = (requested, [], [:], org)
+                added = Self.attributes(org: requested, roles: [], teams: [:], facts: org)
             } else {
                 throw Problem(status: .forbidden, type: Problem.typeURI("foreign-organization"), title: "Not a Member",
                               detail: "You are not a member of the organization \(Self.header) names.")
@@ -65,20 +68,32 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
             // to it; otherwise the token's org, else the first membership.
             let inPath = context.endpointPath?.hasPrefix("/api/v1/orgs/{id}") == true ? context.parameters.get("id")?.lowercased() : nil
             let claimed = principal.attributes["org_id"]?.stringValue?.lowercased()
-            let chosen = [inPath, claimed, facts.defaultOrg].compactMap { $0 }.first { facts.orgs[$0]?.facts.usable == true }
-            if let chosen, let member = facts.orgs[chosen] { current = (chosen, member.roles, member.teams, member.facts) }
+            let chosen = [inPath, claimed, facts.defaultOrg].lazy.compactMap { $0 }.first { facts.orgs[$0]?.facts.usable == true }
+            added = chosen.flatMap { facts.attributes[$0] } ?? Self.noOrganization
         }
         var principal = principal
-        principal.attributes.reserveCapacity(principal.attributes.count + 6)  // one copy of the cached claims, at its final size
-        principal.attributes["org_id"] = .string(current?.id ?? "")
-        principal.attributes["org_roles"] = .array((current?.roles ?? []).map { .string($0) })
-        let teams = current?.teams ?? [:]
-        principal.attributes["team_ids"] = .array(teams.keys.sorted().map { .string($0) })
-        principal.attributes["team_roles"] = .object(teams.mapValues { .array($0.map { .string($0) }) })
-        principal.attributes["license_tier"] = .string(current?.facts.tier ?? "")
-        principal.attributes["features"] = .array((current?.facts.features ?? []).map { .string($0) })
+        principal.attributes.reserveCapacity(principal.attributes.count + added.count)  // one copy of the cached claims, at its final size
+        for (name, value) in added { principal.attributes[name] = value }
         return principal
     }
+
+    /// What a request acting in `org` adds to the principal: `org_id`, `org_roles`, `team_ids`,
+    /// `team_roles`, `license_tier`, `features`.
+    static func attributes(org: String, roles: [String], teams: [String: [String]], facts: OrgFacts) -> [String: JSONValue] {
+        [
+            "org_id": .string(org),
+            "org_roles": .array(roles.map { .string($0) }),
+            "team_ids": .array(teams.keys.sorted().map { .string($0) }),
+            "team_roles": .object(teams.mapValues { .array($0.map { .string($0) }) }),
+            "license_tier": .string(facts.tier),
+            "features": .array(facts.features.map { .string($0) }),
+        ]
+    }
+
+    /// The same attributes for a request that acts in no org.
+    static let noOrganization: [String: JSONValue] = [
+        "org_id": "", "org_roles": [], "team_ids": [], "team_roles": [:], "license_tier": "", "features": [],
+    ]
 
     func limit(forOrganization orgID: String) async throws -> RateLimit? {
         guard let facts = try await orgFacts(orgID), let limit = tiers[facts.tier]?.requests, !limit.isOff else { return nil }
@@ -116,6 +131,9 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
             }
             // Team memberships count only beside the org membership (removing that removes them too).
             facts.orgs = facts.orgs.filter { members.contains($0.key) }
+            for (org, member) in facts.orgs where member.facts.usable {
+                facts.attributes[org] = Self.attributes(org: org, roles: member.roles, teams: member.teams, facts: member.facts)
+            }
             return facts
         } }
     }

@@ -6,19 +6,23 @@ import Synchronization
 /// completely (`PolicyLoader.load`) before `replace` swaps it in, so a broken change is reported and the
 /// running set keeps serving.
 public final class PolicyEngine: Sendable {
-    private let current: Mutex<PolicySet>
+    private let current: Mutex<(policies: PolicySet, generation: Int)>
     public let options: CheckOptions
 
     public init(policies: PolicySet, options: CheckOptions = CheckOptions()) {
-        current = Mutex(policies)
+        current = Mutex((policies, 0))
         self.options = options
     }
 
     /// The set checks use now.
-    public var policies: PolicySet { current.withLock { $0 } }
+    public var policies: PolicySet { current.withLock { $0.policies } }
+
+    /// The set checks use now and its generation: 0 for the set the engine started with, one more for each
+    /// `replace`. What was decided under one generation may be remembered until the next.
+    public var snapshot: (policies: PolicySet, generation: Int) { current.withLock { $0 } }
 
     /// Replaces the policy set atomically.
-    public func replace(_ policies: PolicySet) { current.withLock { $0 = policies } }
+    public func replace(_ policies: PolicySet) { current.withLock { $0 = (policies, $0.generation + 1) } }
 
     public func check(principal: CheckPrincipal, resource: CheckResource, actions: [String], auxData: CELMap? = nil,
                       now: CELTimestamp = CELTimestamp(Date())) -> CheckResult {

@@ -69,7 +69,7 @@ enum BearerToken {
     /// Works on the header's bytes: this runs on every request, and Foundation's string trimming bridges
     /// through NSString on Linux.
     static func from(_ request: RequestHead) -> String? {
-        guard var header = request.headers[.authorization] else { return nil }
+        guard var header = request.headers.value(of: .authorization) else { return nil }
         return header.withUTF8(token(in:))
     }
 
@@ -98,6 +98,7 @@ enum BearerToken {
 enum TokenPrincipal {
     static func make(claims: [String: JSONValue], roles: [String], authenticator: String, userID: String? = nil) -> Principal {
         var attributes: [String: JSONValue] = [:]
+        attributes.reserveCapacity(16)  // room for what the tenancy enricher adds, so each request copies rather than rehashes
         for name in ["email", "name", "org_id", "team_ids", "amr", "mfa", "iss", "sid", "email_verified"] {
             if let value = claims[name] { attributes[name] = value }
         }

@@ -11,6 +11,7 @@ public final class EmbeddedAuthorizer: Authorizer {
     /// point, so that a change made while the server starts is not taken for the loaded state.
     let loadedFingerprint: String
     let logger: Logger
+    let memo = DecisionMemo()
 
     /// Compiles every policy in `settings.policies`; throws every problem found (the Kernel refuses to
     /// start on a broken policy set).
@@ -35,7 +36,11 @@ public final class EmbeddedAuthorizer: Authorizer {
     }
 
     public func decide(_ principal: PolicyPrincipal, actions: [String], on resource: ResourceRef) async -> [AuthorizationDecision] {
-        let result = engine.check(principal: principal.checkPrincipal, resource: resource.checkResource, actions: actions)
+        let (policies, generation) = engine.snapshot
+        let memoKey = memo.key(generation: generation, principal: principal, resource: resource, actions: actions)
+        if let memoKey, let known = memo.decisions(for: memoKey.0) { return known }
+        let result = policies.check(principal: principal.checkPrincipal, resource: resource.checkResource, actions: actions,
+                                    options: engine.options, now: CELTimestamp(Date()))
         if !result.validationErrors.isEmpty {
             logger.warning("attributes do not match the policy schema", metadata: [
                 "principal": .string(principal.id), "resource_kind": .string(resource.kind), "resource_id": .string(resource.id),
@@ -48,6 +53,10 @@ public final class EmbeddedAuthorizer: Authorizer {
                 "errors": .array(result.evaluationErrors.map { .string($0) }),
             ])
         }
-        return result.actions.map { AuthorizationDecision(action: $0.action, allowed: $0.effect == .allow, policy: $0.policy, scope: $0.scope) }
+        let decisions = result.actions.map { AuthorizationDecision(action: $0.action, allowed: $0.effect == .allow, policy: $0.policy, scope: $0.scope) }
+        if let memoKey, !result.readClock, result.validationErrors.isEmpty, result.evaluationErrors.isEmpty {
+            memo.remember(decisions, for: memoKey.0, attributes: memoKey.1)
+        }
+        return decisions
     }
 }

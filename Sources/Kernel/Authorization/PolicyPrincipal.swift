@@ -14,10 +14,16 @@ public struct PolicyPrincipal: Sendable {
     public var id: String
     public var roles: [String]
     public var attributes: [String: JSONValue] {
-        didSet { converted = ConvertedAttributes() }
+        didSet {
+            converted = ConvertedAttributes()
+            shared = false
+        }
     }
     /// The attributes as CEL values, converted once however many checks a request makes.
     private var converted = ConvertedAttributes()
+    /// Whether this value came from `PolicyPrincipalCache`, which hands the same converted attributes to
+    /// every request of the same identity.
+    private var shared = false
 
     public static let attributeDefaults: [String: JSONValue] = [
         "org_id": "", "org_roles": [], "team_ids": [], "team_roles": [:], "license_tier": "", "features": [], "mfa": false,
@@ -45,6 +51,13 @@ public struct PolicyPrincipal: Sendable {
     var checkPrincipal: CheckPrincipal {
         CheckPrincipal(id: id, roles: roles, attributes: converted.map(attributes))
     }
+
+    /// For a principal from the cache, the object that stands for its attributes (the same object for the
+    /// same attributes, a new one once they change), so remembered decisions can be found without comparing
+    /// every attribute; `nil` for a principal made on the spot.
+    var sharedAttributes: ConvertedAttributes? { shared ? converted : nil }
+
+    fileprivate mutating func markShared() { shared = true }
 }
 
 /// A request's principal as the policies see it, made when first needed (many requests decide nothing).
@@ -73,6 +86,16 @@ final class PolicyPrincipalCache: Sendable {
         let id: String
         let roles: [String]
         let attributes: [String: JSONValue]
+
+        /// Hashes what tells identities and their orgs apart rather than every claim; equality still
+        /// compares everything.
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(id)
+            hasher.combine(roles)
+            hasher.combine(attributes.count)
+            hasher.combine(attributes["org_id"])
+            hasher.combine(attributes["sid"])
+        }
     }
 
     static let shared = PolicyPrincipalCache(capacity: 4096)
@@ -85,7 +108,8 @@ final class PolicyPrincipalCache: Sendable {
     func principal(for principal: Principal) -> PolicyPrincipal {
         let key = Key(id: principal.id, roles: principal.roles, attributes: principal.attributes)
         if let made = entries.withLock({ $0[key] }) { return made }
-        let made = PolicyPrincipal(principal)
+        var made = PolicyPrincipal(principal)
+        made.markShared()
         _ = made.checkPrincipal  // convert now, once, so every later request finds it converted
         entries.withLock { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }

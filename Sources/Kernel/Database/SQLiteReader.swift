@@ -74,7 +74,7 @@ final class SQLiteReader: SQLDatabase, @unchecked Sendable {
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
         let (sql, rawBinds) = serialize(query)
         logger.trace("Executing query", metadata: ["sql": .string(sql)])
-        let binds = try rawBinds.map { try encoder.encode($0) }
+        let binds = try rawBinds.map(sqliteData)
         guard let handle else { throw SQLiteReadError(code: SQLITE_MISUSE, message: "the reader is closed") }
         let statement = try prepared(sql, on: handle)
         defer {
@@ -106,6 +106,17 @@ final class SQLiteReader: SQLDatabase, @unchecked Sendable {
             self.columnNames = [:]
             sqlite_nio_sqlite3_close(self.handle)
             self.handle = nil
+        }
+    }
+
+    /// A bound value as the store's encoder writes it (ids as upper-case text), with the common kinds
+    /// converted directly: the encoder formats a UUID through `snprintf`.
+    private func sqliteData(_ value: any Encodable) throws -> SQLiteData {
+        switch value {
+        case let id as UUID: return .text(id.uppercasedString)
+        case let text as String: return .text(text)
+        case let number as Int: return .integer(number)
+        default: return try encoder.encode(value)
         }
     }
 

@@ -136,6 +136,9 @@ public struct JSONResponse: ResponseGenerator, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: value.jsonString())))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(512)
+        value.write(to: &bytes)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

@@ -74,7 +74,7 @@ struct AnonymousRateLimitMiddleware: RouterMiddleware {
         var context = context
         context.clientAddress = ClientAddress.resolve(request, peer: context.remoteAddress, trusted: settings.trustedProxies)
         let ip = context.clientAddress
-        let hasCredentials = request.headers[.authorization] != nil
+        let hasCredentials = request.headers.contains(.authorization)
         var charges: [(String, RateLimit)] = [("global", settings.global)]
         // Credentialed requests are limited by principal after authentication; failures are charged below.
         charges.append((hasCredentials ? "auth-failure:\(ip)" : "ip:\(ip)", settings.anonymous))

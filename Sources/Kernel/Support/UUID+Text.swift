@@ -4,7 +4,12 @@ import Foundation
 /// through `sscanf`, and a request handles several ids.
 extension UUID {
     /// Lower-case canonical text (`8-4-4-4-12` hex digits), the way ids appear in JSON and URLs.
-    public var lowercasedString: String {
+    public var lowercasedString: String { text(digits: Self.hexDigits) }
+
+    /// Upper-case canonical text, as `uuidString` writes it.
+    public var uppercasedString: String { text(digits: Self.upperHexDigits) }
+
+    private func text(digits: [UInt8]) -> String {
         withUnsafeBytes(of: uuid) { bytes in
             String(unsafeUninitializedCapacity: 36) { text in
                 var at = 0
@@ -13,8 +18,8 @@ extension UUID {
                         text[at] = UInt8(ascii: "-")
                         at += 1
                     }
-                    text[at] = Self.hexDigits[Int(bytes[index] >> 4)]
-                    text[at + 1] = Self.hexDigits[Int(bytes[index] & 0x0F)]
+                    text[at] = digits[Int(bytes[index] >> 4)]
+                    text[at + 1] = digits[Int(bytes[index] & 0x0F)]
                     at += 2
                 }
                 return 36
@@ -57,6 +62,7 @@ extension UUID {
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    private static let upperHexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
 
     private static func hexValue(_ digit: UInt8) -> UInt8? {
         switch digit {

@@ -10,6 +10,7 @@ struct UUIDTextTests {
         for _ in 0..<2_000 {
             let id = UUID()
             #expect(id.lowercasedString == id.uuidString.lowercased())
+            #expect(id.uppercasedString == id.uuidString, "as stored in SQLite")
             #expect(UUID(canonical: id.uuidString) == id, "upper case")
             #expect(UUID(canonical: id.lowercasedString) == id, "lower case")
             #expect(UUID(canonical: id.uuidString.lowercased()[...]) == id, "a substring")

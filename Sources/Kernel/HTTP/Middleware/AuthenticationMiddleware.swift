@@ -24,7 +24,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 break
             }
         }
-        if context.principal == nil, request.headers[.authorization] != nil {
+        if context.principal == nil, request.headers.contains(.authorization) {
             throw Problem.unauthorized("The credentials in the Authorization header are not accepted.",
                                        challenge: "Bearer error=\"invalid_token\", error_description=\"unsupported or invalid credentials\"")
         }

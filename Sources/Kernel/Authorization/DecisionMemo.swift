@@ -1,0 +1,51 @@
+import Synchronization
+
+/// Decisions the embedded engine already made, by everything a decision depends on: the policy set's
+/// generation, the principal (a cached identity's id, roles and attribute object), the resource's kind,
+/// id and attributes, and the actions. A decision is a pure function of these unless a condition read the
+/// clock (`now()`, `timeSince()`), so those, and any that met a schema or evaluation error (which must be
+/// logged each time), are never remembered. A replaced policy set starts a new generation, so nothing
+/// decided under the old one is found again. Bounded: when full it starts over.
+final class DecisionMemo: Sendable {
+    struct Key: Hashable, Sendable {
+        let generation: Int
+        let attributes: ObjectIdentifier
+        let principalID: String
+        let roles: [String]
+        let kind: String
+        let resourceID: String
+        let resourceAttributes: [String: JSONValue]
+        let actions: [String]
+    }
+
+    private struct Entry {
+        /// Keeps the principal's attribute object alive while its identifier is part of a key.
+        let attributes: ConvertedAttributes
+        let decisions: [AuthorizationDecision]
+    }
+
+    private let capacity: Int
+    private let entries = Mutex<[Key: Entry]>([:])
+
+    init(capacity: Int = 8192) { self.capacity = capacity }
+
+    /// The key for this check, or `nil` when the principal was made on the spot (nothing to find again).
+    func key(generation: Int, principal: PolicyPrincipal, resource: ResourceRef, actions: [String]) -> (Key, ConvertedAttributes)? {
+        guard let attributes = principal.sharedAttributes else { return nil }
+        return (Key(generation: generation, attributes: ObjectIdentifier(attributes), principalID: principal.id, roles: principal.roles,
+                    kind: resource.kind, resourceID: resource.id, resourceAttributes: resource.attributes, actions: actions), attributes)
+    }
+
+    func decisions(for key: Key) -> [AuthorizationDecision]? {
+        entries.withLock { $0[key]?.decisions }
+    }
+
+    func remember(_ decisions: [AuthorizationDecision], for key: Key, attributes: ConvertedAttributes) {
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = Entry(attributes: attributes, decisions: decisions)
+        }
+    }
+
+    var count: Int { entries.withLock { $0.count } }
+}
