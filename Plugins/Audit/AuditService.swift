@@ -120,6 +120,9 @@ final class AuditService: Sendable {
 final class DenialRecorder: Sendable {
     private let pending = Mutex<[AuditDraft]>([])
     private let dropped = Atomic<Int>(0)
+    /// One flush at a time: a flush returns only once what was queued before it is written, even when the
+    /// periodic flush had already taken it (so shutdown, and anyone reading right after, sees every denial).
+    private let flushing = AsyncSemaphore(permits: 1)
     let database: Database
     let trail: AuditTrail
     let logger: Logger
@@ -145,6 +148,10 @@ final class DenialRecorder: Sendable {
     /// Writes what is queued; returns how many entries were written.
     @discardableResult
     func flush() async throws -> Int {
+        try await flushing.withPermit { try await flushQueued() }
+    }
+
+    private func flushQueued() async throws -> Int {
         let drafts = pending.withLock { queue in
             defer { queue.removeAll(keepingCapacity: true) }
             return queue
@@ -153,7 +160,7 @@ final class DenialRecorder: Sendable {
         if lost > 0 { logger.error("audit denials dropped: more arrived than could be written", metadata: ["dropped": .stringConvertible(lost)]) }
         guard !drafts.isEmpty else { return 0 }
         do {
-            try await database.transaction { [trail] sql in try await trail.append(drafts, in: sql) }
+            _ = try await database.transaction { [trail] sql in try await trail.append(drafts, in: sql) }
         } catch {
             // Put them back for the next flush (in front: they are older).
             pending.withLock { $0.insert(contentsOf: drafts, at: 0) }

@@ -51,7 +51,7 @@ extension TenancyAPI {
         let tier = licenseViews[tierName]
         return [
             "org_id": .string(orgID.lowercasedString), "tier": .string(tierName), "limits": tier.limits,
-            "features": .array(Organization.features(tier: tierName, extra: extra, tiers: tiers).map { .string($0) }),
+            "features": extra.isEmpty ? tier.features : .array(Organization.features(tier: tierName, extra: extra, tiers: tiers).map { .string($0) }),
             "custom_features": .array(extra.map { .string($0) }),
             "usage": ["users": .int(users), "teams": .int(teams)],
             "over_limit": .bool(!tier.quota.users.allows(users) || !tier.quota.teams.allows(teams)),

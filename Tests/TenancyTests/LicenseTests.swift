@@ -104,6 +104,11 @@ struct LicenseTests {
             #expect(license["features"] == ["audit_export", "custom_features", "sso", "webhooks"])
             #expect(license["custom_features"] == ["sso"])
             #expect(license["limits"]?["max_users"] == .null, "unlimited")
+            // An org with no features of its own shows its tier's.
+            let plain = try await client.expect(.ok, .get, "/api/v1/orgs/\(world.b.org)/license", token: world.b.orgAdmin.token).json
+            #expect(plain["tier"] == "pro")
+            #expect(plain["features"] == ["webhooks"])
+            #expect(plain["custom_features"] == [])
             let org = try await client.expect(.ok, .get, "/api/v1/orgs/\(a.org)", token: a.member.token).json
             #expect(org["features"] == ["audit_export", "custom_features", "sso", "webhooks"])
         }
