@@ -1,5 +1,6 @@
 import Foundation
 import Kernel
+import Synchronization
 
 /// The Kernel's `PrincipalEnricher`: picks the organization a request acts in and adds what the policies
 /// need about it — `org_id`, `org_roles`, `team_ids`, `team_roles` (team id → roles), `license_tier`,
@@ -31,6 +32,22 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
     let tiers: [String: LicenseTier]
     private let users: ReadThroughCache<UUID, UserFacts>
     private let orgs: ReadThroughCache<String, OrgFacts?>
+    /// Principals already enriched, by the authenticated principal and what was added to it. A client
+    /// sends the same token many times and both parts come from caches, so the same request finds the same
+    /// principal — one storage for its attributes, which makes every later comparison of them (the policy
+    /// principal cache, the decision memo) immediate. Bounded: when full it starts over.
+    private let enriched = Mutex<[EnrichedKey: Principal]>([:])
+    private static let enrichedCapacity = 4096
+
+    struct EnrichedKey: Hashable, Sendable {
+        let principal: Principal
+        let added: [String: JSONValue]
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(principal)
+            hasher.combine(added["org_id"])
+        }
+    }
 
     static let header = "X-Org-ID"
     static let headerName = HTTPField.Name(header)!
@@ -53,12 +70,14 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
         guard let userID = UUID(canonical: principal.id) else { return principal }
         let facts = try await userFacts(userID)
         let added: [String: JSONValue]
+        var fromCache = true  // `added` is one of the stored attribute sets, not made for this request
         if let requested = request.headers[Self.headerName]?.trimmingCharacters(in: .whitespaces).lowercased(), !requested.isEmpty {
             let isStaff = principal.roles.contains { Self.staffRoles.contains($0) }
-            if let member = facts.orgs[requested], member.facts.usable {
-                added = facts.attributes[requested] ?? Self.attributes(org: requested, roles: member.roles, teams: member.teams, facts: member.facts)
+            if let member = facts.attributes[requested] {  // the user's orgs that are usable
+                added = member
             } else if isStaff, UUID(canonical: requested) != nil, let org = try await orgFacts(requested), org.usable {
                 added = Self.attributes(org: requested, roles: [], teams: [:], facts: org)
+                fromCache = false
             } else {
                 throw Problem(status: .forbidden, type: Problem.typeURI("foreign-organization"), title: "Not a Member",
                               detail: "You are not a member of the organization \(Self.header) names.")
@@ -68,13 +87,21 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
             // to it; otherwise the token's org, else the first membership.
             let inPath = context.endpointPath?.hasPrefix("/api/v1/orgs/{id}") == true ? context.parameters.get("id")?.lowercased() : nil
             let claimed = principal.attributes["org_id"]?.stringValue?.lowercased()
-            let chosen = [inPath, claimed, facts.defaultOrg].lazy.compactMap { $0 }.first { facts.orgs[$0]?.facts.usable == true }
+            let chosen = [inPath, claimed, facts.defaultOrg].lazy.compactMap { $0 }.first { facts.attributes[$0] != nil }
             added = chosen.flatMap { facts.attributes[$0] } ?? Self.noOrganization
         }
-        var principal = principal
-        principal.attributes.reserveCapacity(principal.attributes.count + added.count)  // one copy of the cached claims, at its final size
-        for (name, value) in added { principal.attributes[name] = value }
-        return principal
+        let key = EnrichedKey(principal: principal, added: added)
+        if fromCache, let known = enriched.withLock({ $0[key] }) { return known }
+        var result = principal
+        result.attributes.reserveCapacity(principal.attributes.count + added.count)  // one copy of the cached claims, at its final size
+        for (name, value) in added { result.attributes[name] = value }
+        if fromCache {
+            enriched.withLock { enriched in
+                if enriched.count >= Self.enrichedCapacity { enriched.removeAll(keepingCapacity: true) }
+                enriched[key] = result
+            }
+        }
+        return result
     }
 
     /// What a request acting in `org` adds to the principal: `org_id`, `org_roles`, `team_ids`,

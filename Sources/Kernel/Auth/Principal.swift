@@ -2,7 +2,7 @@
 ///
 /// Authenticators (auth.local, auth.keycloak) produce it from a token; the authorization phase turns it
 /// into the policy engine's principal.
-public struct Principal: Sendable {
+public struct Principal: Sendable, Hashable {
     /// Stable user id (the token's `sub`, mapped to the local user).
     public var id: String
     /// Platform roles (`platform_admin`, `user`, …).
@@ -21,6 +21,17 @@ public struct Principal: Sendable {
         self.attributes = attributes
         self.authenticator = authenticator
         self.impersonatorID = impersonatorID
+    }
+
+    /// Hashes what tells principals apart in practice (who, with which roles, acting in which org) rather
+    /// than every claim; equality compares everything, at once when the attributes are the same storage,
+    /// as a cached principal's are.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(roles)
+        hasher.combine(attributes.count)
+        hasher.combine(attributes["org_id"])
+        hasher.combine(attributes["sid"])
     }
 }
 

@@ -82,13 +82,13 @@ final class PolicyPrincipalBox: Sendable {
 /// A pure memo: the key is the whole principal (id, roles, attributes), so a changed role or membership is
 /// a different key. Bounded: when full it starts over.
 final class PolicyPrincipalCache: Sendable {
+    /// The principal without its authenticator and impersonator, which the policies do not see.
     struct Key: Hashable, Sendable {
         let id: String
         let roles: [String]
         let attributes: [String: JSONValue]
 
-        /// Hashes what tells identities and their orgs apart rather than every claim; equality still
-        /// compares everything.
+        /// As `Principal` hashes: cheap, and equality is immediate for attributes that are the same storage.
         func hash(into hasher: inout Hasher) {
             hasher.combine(id)
             hasher.combine(roles)
