@@ -29,8 +29,9 @@ public final class AuthorizationService: Sendable {
     /// Decides `actions` for `principal` on `resource`. The first `recorded` actions (all by default) go to
     /// the decision log and the metrics; later ones are the Kernel's own probes (the `read` check behind a
     /// 404).
+    /// `origin` is read only for a decision that is logged or sent to a subscriber.
     public func decide(_ principal: PolicyPrincipal, actions: [String], on resource: ResourceRef, requestID: String = "",
-                       recorded: Int? = nil, origin: EventOrigin? = nil) async -> [AuthorizationDecision] {
+                       recorded: Int? = nil, origin: @autoclosure () -> EventOrigin? = nil) async -> [AuthorizationDecision] {
         let start = ContinuousClock.now
         var answers = await authorizer.decide(principal, actions: actions, on: resource)
         let elapsed = ContinuousClock.now - start
@@ -48,6 +49,7 @@ public final class AuthorizationService: Sendable {
             (decision.allowed ? counter.allow : counter.deny).increment()
             let emit = decisions.wants(allowed: decision.allowed)
             guard emit || logDecisions else { continue }
+            let origin = origin()
             let resourceOrg = resource.attributes["org_id"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
             let record = DecisionRecord(time: Date(), requestID: requestID, principalID: principal.id, roles: principal.roles,
                                         resourceKind: resource.kind, resourceID: resource.id, action: decision.action, allowed: decision.allowed,

@@ -18,6 +18,8 @@ struct JSONValueTests {
         #expect(decoded == value.merging(["whole": 2]))
         #expect(JSONValue.double(.nan).jsonString() == "null")
         #expect(JSONValue.string("a/b").jsonString() == "\"a/b\"", "slashes are not escaped")
+        #expect((["é": 1, "z": 2, "e": 3, "ea": 4] as JSONValue).jsonString() == #"{"e":3,"ea":4,"z":2,"é":1}"#, "byte order, shorter first")
+        #expect(JSONValue.string("\"\\\u{8}\u{c}\r\u{1f}ok").jsonString() == #""\"\\\b\f\r\u001fok""#)
     }
 
     @Test func stringListsAreReadDirectlyAndEscapesStillWork() {
