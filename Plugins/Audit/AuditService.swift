@@ -122,6 +122,8 @@ final class DenialRecorder: Sendable {
     private let dropped = Atomic<Int>(0)
     /// One flush at a time: a flush returns only once what was queued before it is written, even when the
     /// periodic flush had already taken it (so shutdown, and anyone reading right after, sees every denial).
+    /// Never call `flush()` inside a database transaction: on SQLite it would hold the writer the
+    /// in-flight flush waits for.
     private let flushing = AsyncSemaphore(permits: 1)
     let database: Database
     let trail: AuditTrail

@@ -90,6 +90,7 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
             let chosen = [inPath, claimed, facts.defaultOrg].lazy.compactMap { $0 }.first { facts.attributes[$0] != nil }
             added = chosen.flatMap { facts.attributes[$0] } ?? Self.noOrganization
         }
+        if fromCache, !principal.comparesExactly || !JSONValue.comparesExactly(added) { fromCache = false }  // keys compare byte for byte
         let key = EnrichedKey(principal: principal, added: added)
         if fromCache, let known = enriched.withLock({ $0[key] }) { return known }
         var result = principal

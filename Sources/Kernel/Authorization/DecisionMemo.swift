@@ -4,7 +4,8 @@ import Synchronization
 /// generation, the principal (a cached identity's id, roles and attribute object), the resource's kind,
 /// id and attributes, and the actions. A decision is a pure function of these unless a condition read the
 /// clock (`now()`, `timeSince()`), so those, and any that met a schema or evaluation error (which must be
-/// logged each time), are never remembered. A replaced policy set starts a new generation, so nothing
+/// logged each time), are never remembered; nor are checks whose text is not plain ASCII (the key's
+/// equality must be the engine's byte equality, see `comparesExactly`). A replaced policy set starts a new generation, so nothing
 /// decided under the old one is found again. Bounded: when full it starts over.
 final class DecisionMemo: Sendable {
     struct Key: Hashable, Sendable {
@@ -29,9 +30,12 @@ final class DecisionMemo: Sendable {
 
     init(capacity: Int = 8192) { self.capacity = capacity }
 
-    /// The key for this check, or `nil` when the principal was made on the spot (nothing to find again).
+    /// The key for this check, or `nil` when the principal was made on the spot (nothing to find again) or
+    /// some part of the check would not compare byte for byte (`comparesExactly`).
     func key(generation: Int, principal: PolicyPrincipal, resource: ResourceRef, actions: [String]) -> (Key, ConvertedAttributes)? {
-        guard let attributes = principal.sharedAttributes else { return nil }
+        guard let attributes = principal.sharedAttributes, principal.id.comparesExactly, principal.roles.comparesExactly,
+              resource.kind.comparesExactly, resource.id.comparesExactly, actions.comparesExactly,
+              JSONValue.comparesExactly(resource.attributes) else { return nil }
         return (Key(generation: generation, attributes: ObjectIdentifier(attributes), principalID: principal.id, roles: principal.roles,
                     kind: resource.kind, resourceID: resource.id, resourceAttributes: resource.attributes, actions: actions), attributes)
     }

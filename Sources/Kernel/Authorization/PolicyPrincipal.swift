@@ -106,6 +106,8 @@ final class PolicyPrincipalCache: Sendable {
     init(capacity: Int) { self.capacity = capacity }
 
     func principal(for principal: Principal) -> PolicyPrincipal {
+        // A key must compare byte for byte, as the policies read it; anything else is converted afresh.
+        guard principal.comparesExactly else { return PolicyPrincipal(principal) }
         let key = Key(id: principal.id, roles: principal.roles, attributes: principal.attributes)
         if let made = entries.withLock({ $0[key] }) { return made }
         var made = PolicyPrincipal(principal)

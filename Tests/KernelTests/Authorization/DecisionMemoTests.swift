@@ -26,6 +26,12 @@ struct DecisionMemoTests {
               condition:
                 match:
                   expr: now() < timestamp(R.attr.until)
+            - actions: ["label"]
+              effect: EFFECT_ALLOW
+              roles: ["user"]
+              condition:
+                match:
+                  expr: R.attr.label == "caf\u{e9}"
         """
 
     static func withAuthorizer(_ body: @escaping @Sendable (EmbeddedAuthorizer, TemporaryDirectory) async throws -> Void) async throws {
@@ -71,6 +77,27 @@ struct DecisionMemoTests {
             #expect(await authorizer.decide(alice, actions: ["review"], on: future).map(\.allowed) == [true])
             #expect(await authorizer.decide(alice, actions: ["review"], on: past).map(\.allowed) == [false])
             #expect(authorizer.memo.count == 0)
+        }
+    }
+
+    @Test func textThatSwiftCallsEqualButWhoseBytesDifferIsDecidedAfresh() async throws {
+        try await Self.withAuthorizer { authorizer, _ in
+            let alice = Self.principal("alice")
+            func labelled(_ label: String) -> ResourceRef {
+                ResourceRef(kind: "document", id: "d1", attributes: ["owner": "alice", "label": .string(label)])
+            }
+            // "é" as one code point, then as "e" and a combining accent: equal for Swift, not for CEL.
+            #expect("caf\u{e9}" == "cafe\u{301}")
+            #expect(await authorizer.decide(alice, actions: ["label"], on: labelled("caf\u{e9}")).map(\.allowed) == [true])
+            #expect(await authorizer.decide(alice, actions: ["label"], on: labelled("cafe\u{301}")).map(\.allowed) == [false])
+            #expect(authorizer.memo.count == 0, "non-ASCII text is never part of a key")
+            // The same for a principal: the Kelvin sign equals "K" for Swift; each keeps its own view.
+            let kelvin = Principal(id: "k", roles: [], attributes: ["unit": "\u{212A}"], authenticator: "test")
+            let letter = Principal(id: "k", roles: [], attributes: ["unit": "K"], authenticator: "test")
+            #expect(kelvin == letter)
+            #expect(PolicyPrincipalCache.shared.principal(for: letter).attributes["unit"] == "K")
+            #expect(PolicyPrincipalCache.shared.principal(for: kelvin).attributes["unit"]?.stringValue?.unicodeScalars.first?.value == 0x212A)
+            #expect(PolicyPrincipalCache.shared.principal(for: kelvin).sharedAttributes == nil)
         }
     }
 
