@@ -222,7 +222,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LintelTests",
-            dependencies: ["lintel", "Kernel"]
+            dependencies: ["lintel", "Kernel", "LintelTesting"]
         ),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+@testable import LintelTesting
 import Testing
 
 /// `lintel audit verify` and `lintel audit checkpoint`, run as an operator would, on entries a real
@@ -38,7 +39,7 @@ struct AuditCommandTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", edit, database]
-        try process.run()
+        try ProcessLaunch.run(process)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         let broken = try Lintel.run("audit", "verify", "--config", conf)

@@ -1,4 +1,5 @@
 import Foundation
+@testable import LintelTesting
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -150,7 +151,7 @@ enum Lintel {
         process.standardError = err
         let stdin = Pipe()
         process.standardInput = stdin
-        try process.run()
+        try ProcessLaunch.run(process)
         if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
         try? stdin.fileHandleForWriting.close()
         return (process, out, err)

@@ -34,7 +34,7 @@ final class SMTPSink: @unchecked Sendable {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardOutput = handle
         process.standardError = handle
-        try process.run()
+        try ProcessLaunch.run(process)
         self.process = process
         for _ in 0..<100 {
             if (try? String(contentsOfFile: log, encoding: .utf8))?.contains("ready") == true { return }

@@ -26,7 +26,7 @@ final class FixtureProcess: @unchecked Sendable {
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardOutput = log
         process.standardError = log
-        try process.run()
+        try ProcessLaunch.run(process)
     }
 
     var pid: Int32 { process.processIdentifier }
