@@ -3,7 +3,10 @@
 /// `Double`'s treats `-0.0` as `0.0`, while policy conditions see the bytes and the sign. Plain ASCII
 /// text and signed zeros are the cases where both agree; memos simply skip everything else.
 extension String {
-    public var comparesExactly: Bool { utf8.allSatisfy { $0 < 0x80 } }
+    public var comparesExactly: Bool {
+        // Over the contiguous bytes when there are (native and small strings): a tight loop, not a view walk.
+        utf8.withContiguousStorageIfAvailable { bytes in bytes.allSatisfy { $0 < 0x80 } } ?? utf8.allSatisfy { $0 < 0x80 }
+    }
 }
 
 extension Array where Element == String {
