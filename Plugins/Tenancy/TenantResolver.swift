@@ -1,6 +1,5 @@
 import Foundation
 import Kernel
-import Synchronization
 
 /// The Kernel's `PrincipalEnricher`: picks the organization a request acts in and adds what the policies
 /// need about it — `org_id`, `org_roles`, `team_ids`, `team_roles` (team id → roles), `license_tier`,
@@ -20,12 +19,11 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
     }
 
     struct UserFacts: Sendable {
-        /// Org id → roles there and, per team, the team roles.
-        var orgs: [String: (roles: [String], teams: [String: [String]], facts: OrgFacts)] = [:]
-        /// The first membership, by when it was made.
-        var defaultOrg: String?
-        /// Org id → the attributes a request acting there adds, made once when the facts are read.
+        /// The user's usable orgs (member, org active) → the attributes a request acting there adds, made
+        /// once when the memberships are read.
         var attributes: [String: [String: JSONValue]] = [:]
+        /// The first usable membership, by when it was made.
+        var defaultOrg: String?
     }
 
     let database: Database
@@ -35,9 +33,8 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
     /// Principals already enriched, by the authenticated principal and what was added to it. A client
     /// sends the same token many times and both parts come from caches, so the same request finds the same
     /// principal — one storage for its attributes, which makes every later comparison of them (the policy
-    /// principal cache, the decision memo) immediate. Bounded: when full it starts over.
-    private let enriched = Mutex<[EnrichedKey: Principal]>([:])
-    private static let enrichedCapacity = 4096
+    /// principal cache, the decision memo) immediate.
+    private let enriched = BoundedMemo<EnrichedKey, Principal>(capacity: 4096)
 
     struct EnrichedKey: Hashable, Sendable {
         let principal: Principal
@@ -92,16 +89,11 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
         }
         if fromCache, !principal.comparesExactly || !JSONValue.comparesExactly(added) { fromCache = false }  // keys compare byte for byte
         let key = EnrichedKey(principal: principal, added: added)
-        if fromCache, let known = enriched.withLock({ $0[key] }) { return known }
+        if fromCache, let known = enriched[key] { return known }
         var result = principal
         result.attributes.reserveCapacity(principal.attributes.count + added.count)  // one copy of the cached claims, at its final size
         for (name, value) in added { result.attributes[name] = value }
-        if fromCache {
-            enriched.withLock { enriched in
-                if enriched.count >= Self.enrichedCapacity { enriched.removeAll(keepingCapacity: true) }
-                enriched[key] = result
-            }
-        }
+        if fromCache { enriched.remember(result, for: key) }
         return result
     }
 
@@ -140,27 +132,26 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
                 ORDER BY m.created_at, m.id
                 """).all()
             var facts = UserFacts()
-            var members = Set<String>()
+            var orgs: [String: (roles: [String]?, teams: [String: [String]], facts: OrgFacts)] = [:]
             for row in rows {
                 let org = try row.decode(column: "org_id", as: UUID.self).lowercasedString
                 let roles = JSONText.strings(try row.decode(column: "roles", as: String.self))
                 let orgFacts = Self.facts(tier: try row.decode(column: "license_tier", as: String.self),
                                           extra: JSONText.strings(try row.decode(column: "features", as: String.self)),
                                           status: try row.decode(column: "status", as: String.self), tiers: tiers)
-                var entry = facts.orgs[org] ?? (roles: [], teams: [:], facts: orgFacts)
+                var entry = orgs[org] ?? (roles: nil, teams: [:], facts: orgFacts)
                 if let team = try row.decode(column: "team_id", as: UUID?.self) {
                     entry.teams[team.lowercasedString] = roles
                 } else {
                     entry.roles = roles
-                    members.insert(org)
                     if facts.defaultOrg == nil, orgFacts.usable { facts.defaultOrg = org }
                 }
-                facts.orgs[org] = entry
+                orgs[org] = entry
             }
             // Team memberships count only beside the org membership (removing that removes them too).
-            facts.orgs = facts.orgs.filter { members.contains($0.key) }
-            for (org, member) in facts.orgs where member.facts.usable {
-                facts.attributes[org] = Self.attributes(org: org, roles: member.roles, teams: member.teams, facts: member.facts)
+            for (org, member) in orgs where member.facts.usable {
+                guard let roles = member.roles else { continue }
+                facts.attributes[org] = Self.attributes(org: org, roles: roles, teams: member.teams, facts: member.facts)
             }
             return facts
         } }
@@ -179,7 +170,7 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
     }
 
     static func facts(tier: String, extra: [String], status: String, tiers: [String: LicenseTier]) -> OrgFacts {
-        OrgFacts(tier: tier, features: Array(Set((tiers[tier]?.features ?? []) + extra)).sorted(), usable: status == Organization.Status.active.rawValue)
+        OrgFacts(tier: tier, features: Organization.features(tier: tier, extra: extra, tiers: tiers), usable: status == Organization.Status.active.rawValue)
     }
 }
 

@@ -98,7 +98,6 @@ enum BearerToken {
 enum TokenPrincipal {
     static func make(claims: [String: JSONValue], roles: [String], authenticator: String, userID: String? = nil) -> Principal {
         var attributes: [String: JSONValue] = [:]
-        attributes.reserveCapacity(16)  // room for what the tenancy enricher adds, so each request copies rather than rehashes
         for name in ["email", "name", "org_id", "team_ids", "amr", "mfa", "iss", "sid", "email_verified"] {
             if let value = claims[name] { attributes[name] = value }
         }

@@ -1,12 +1,10 @@
-import Synchronization
-
 /// Decisions the embedded engine already made, by everything a decision depends on: the policy set's
 /// generation, the principal (a cached identity's id, roles and attribute object), the resource's kind,
 /// id and attributes, and the actions. A decision is a pure function of these unless a condition read the
 /// clock (`now()`, `timeSince()`), so those, and any that met a schema or evaluation error (which must be
 /// logged each time), are never remembered; nor are checks whose text is not plain ASCII (the key's
-/// equality must be the engine's byte equality, see `comparesExactly`). A replaced policy set starts a new generation, so nothing
-/// decided under the old one is found again. Bounded: when full it starts over.
+/// equality must be the engine's byte equality, see `comparesExactly`). A replaced policy set starts a
+/// new generation, so nothing decided under the old one is found again.
 final class DecisionMemo: Sendable {
     struct Key: Hashable, Sendable {
         let generation: Int
@@ -19,16 +17,13 @@ final class DecisionMemo: Sendable {
         let actions: [String]
     }
 
-    private struct Entry {
+    private struct Entry: Sendable {
         /// Keeps the principal's attribute object alive while its identifier is part of a key.
         let attributes: ConvertedAttributes
         let decisions: [AuthorizationDecision]
     }
 
-    private let capacity: Int
-    private let entries = Mutex<[Key: Entry]>([:])
-
-    init(capacity: Int = 8192) { self.capacity = capacity }
+    private let entries = BoundedMemo<Key, Entry>(capacity: 8192)
 
     /// The key for this check, or `nil` when the principal was made on the spot (nothing to find again) or
     /// some part of the check would not compare byte for byte (`comparesExactly`).
@@ -40,16 +35,11 @@ final class DecisionMemo: Sendable {
                     kind: resource.kind, resourceID: resource.id, resourceAttributes: resource.attributes, actions: actions), attributes)
     }
 
-    func decisions(for key: Key) -> [AuthorizationDecision]? {
-        entries.withLock { $0[key]?.decisions }
-    }
+    func decisions(for key: Key) -> [AuthorizationDecision]? { entries[key]?.decisions }
 
     func remember(_ decisions: [AuthorizationDecision], for key: Key, attributes: ConvertedAttributes) {
-        entries.withLock { entries in
-            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[key] = Entry(attributes: attributes, decisions: decisions)
-        }
+        entries.remember(Entry(attributes: attributes, decisions: decisions), for: key)
     }
 
-    var count: Int { entries.withLock { $0.count } }
+    var count: Int { entries.count }
 }

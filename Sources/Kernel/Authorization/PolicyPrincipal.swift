@@ -79,44 +79,24 @@ final class PolicyPrincipalBox: Sendable {
 /// from: a client sends the same token many times, and the view of it depends on nothing else, so each
 /// identity is converted once rather than on every request.
 ///
-/// A pure memo: the key is the whole principal (id, roles, attributes), so a changed role or membership is
-/// a different key. Bounded: when full it starts over.
+/// A pure memo: the key is the whole principal as the policies see it (id, roles, attributes; not which
+/// authenticator accepted it, nor an impersonator), so a changed role or membership is a different key.
 final class PolicyPrincipalCache: Sendable {
-    /// The principal without its authenticator and impersonator, which the policies do not see.
-    struct Key: Hashable, Sendable {
-        let id: String
-        let roles: [String]
-        let attributes: [String: JSONValue]
-
-        /// As `Principal` hashes: cheap, and equality is immediate for attributes that are the same storage.
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(id)
-            hasher.combine(roles)
-            hasher.combine(attributes.count)
-            hasher.combine(attributes["org_id"])
-            hasher.combine(attributes["sid"])
-        }
-    }
-
     static let shared = PolicyPrincipalCache(capacity: 4096)
 
-    private let capacity: Int
-    private let entries = Mutex<[Key: PolicyPrincipal]>([:])
+    private let entries: BoundedMemo<Principal, PolicyPrincipal>
 
-    init(capacity: Int) { self.capacity = capacity }
+    init(capacity: Int) { entries = BoundedMemo(capacity: capacity) }
 
     func principal(for principal: Principal) -> PolicyPrincipal {
         // A key must compare byte for byte, as the policies read it; anything else is converted afresh.
         guard principal.comparesExactly else { return PolicyPrincipal(principal) }
-        let key = Key(id: principal.id, roles: principal.roles, attributes: principal.attributes)
-        if let made = entries.withLock({ $0[key] }) { return made }
+        let key = Principal(id: principal.id, roles: principal.roles, attributes: principal.attributes, authenticator: "")
+        if let made = entries[key] { return made }
         var made = PolicyPrincipal(principal)
         made.markShared()
         _ = made.checkPrincipal  // convert now, once, so every later request finds it converted
-        entries.withLock { entries in
-            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[key] = made
-        }
+        entries.remember(made, for: key)
         return made
     }
 }

@@ -57,10 +57,15 @@ public enum JSONValue: Sendable, Hashable, Codable {
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             return (try? String(decoding: encoder.encode(self), as: UTF8.self)) ?? "null"
         }
+        return String(decoding: jsonBytes, as: UTF8.self)
+    }
+
+    /// Compact JSON as UTF-8 bytes, as `jsonString()` writes it.
+    public var jsonBytes: [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256)
         write(to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     /// Compact serialization, written by hand: responses and events are serialized on every request, and
