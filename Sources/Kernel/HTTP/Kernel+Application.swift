@@ -7,21 +7,22 @@ import Foundation
 extension Kernel {
     /// The HTTP application: the router with the Kernel's middleware phases in their fixed order, every
     /// route, `405 Method Not Allowed` answers for known paths, and the services to run beside the server.
-    public func makeApplication() -> Application<RouterResponder<AppRequestContext>> {
+    public func makeApplication() -> Application<KernelResponder> {
         let renderer = ProblemRenderer(debug: configuration.security.debug)
-        let router = Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints])
-        router.add(middleware: RequestIDMiddleware(maxBodySize: configuration.server.maxBodySize.bytes, renderer: renderer, authorization: authorization))
-        router.add(middleware: AccessLogMiddleware(accessLog: configuration.logging.accessLog, renderer: renderer))
-        router.add(middleware: SecurityHeadersMiddleware(cors: configuration.cors, security: configuration.security,
-                                                         allowedHosts: configuration.server.allowedHosts, renderer: renderer))
-        router.add(middleware: AnonymousRateLimitMiddleware(limiter: rateLimiter))
-        router.add(middleware: AuthenticationMiddleware(authenticators: plugins.flatMap { $0.authenticators() },
-                                                         enricher: services.resolve((any PrincipalEnricher).self)))
-        router.add(middleware: PrincipalRateLimitMiddleware(limiter: rateLimiter))
+        let middlewares: [KernelResponder.Middleware] = [
+            RequestIDMiddleware(maxBodySize: configuration.server.maxBodySize.bytes, renderer: renderer, authorization: authorization),
+            AccessLogMiddleware(accessLog: configuration.logging.accessLog, renderer: renderer),
+            SecurityHeadersMiddleware(cors: configuration.cors, security: configuration.security, allowedHosts: configuration.server.allowedHosts, renderer: renderer),
+            AnonymousRateLimitMiddleware(limiter: rateLimiter),
+            AuthenticationMiddleware(authenticators: plugins.flatMap { $0.authenticators() }, enricher: services.resolve((any PrincipalEnricher).self)),
+            PrincipalRateLimitMiddleware(limiter: rateLimiter),
+        ]
+        var handlers: [(method: HTTPRequest.Method, template: String, handler: KernelResponder.Handler)] = []
         for set in routeSets {
-            router.addRoutes(set.collection, atPath: RouterPath(set.prefix))
+            for (entry, handler) in zip(set.entries, set.handlers) { handlers.append((entry.method, entry.path, handler)) }
         }
-        addMethodNotAllowed(to: router)
+        handlers += methodNotAllowedHandlers()
+        let responder = KernelResponder(routes: handlers, middlewares: middlewares)
 
         let listen = configuration.server.listen
         let logger = self.logger
@@ -35,7 +36,7 @@ extension Kernel {
             }
         }
         return Application(
-            router: router,
+            responder: responder,
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: nil),
             services: services,
             onServerRunning: { channel in
@@ -47,7 +48,7 @@ extension Kernel {
     }
 
     /// For each known path, the methods it lacks answer 405 with `Allow` (and plain `OPTIONS` 204 with `Allow`).
-    private func addMethodNotAllowed(to router: Router<AppRequestContext>) {
+    private func methodNotAllowedHandlers() -> [(method: HTTPRequest.Method, template: String, handler: KernelResponder.Handler)] {
         var methods: [String: [HTTPRequest.Method]] = [:]
         var order: [String] = []
         for entry in routes {
@@ -55,6 +56,7 @@ extension Kernel {
             methods[entry.path, default: []].append(entry.method)
         }
         let candidates: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
+        var handlers: [(method: HTTPRequest.Method, template: String, handler: KernelResponder.Handler)] = []
         for path in order {
             var allowed = methods[path]!
             if allowed.contains(.get), !allowed.contains(.head) { allowed.append(.head) }
@@ -62,14 +64,15 @@ extension Kernel {
             let allowedList = allowed
             for method in candidates where !allowed.contains(method) || method == .options {
                 if method == .options, methods[path]!.contains(.options) { continue }
-                router.on(RouterPath(path), method: method, use: { request, _ -> Response in
+                handlers.append((method, path, { request, _ -> Response in
                     if request.method == .options {
                         return Response(status: .noContent, headers: [.allow: allowedList.map(\.rawValue).joined(separator: ", ")])
                     }
                     throw Problem.methodNotAllowed(request.method, allowed: allowedList)
-                })
+                }))
             }
         }
+        return handlers
     }
 
     /// The job worker (for `queues`, default all), the event dispatcher and the scheduler.

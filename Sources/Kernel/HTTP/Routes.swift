@@ -11,13 +11,14 @@ public struct RouteEntry: Sendable {
     public let operation: Operation
 }
 
-/// The routes one plugin (or the Kernel) contributes: a Hummingbird `RouteCollection` mounted at the
-/// plugin's prefix, where every route states its access rule and documents itself.
+/// The routes one plugin (or the Kernel) contributes, mounted at the plugin's prefix, where every route
+/// states its access rule and documents itself. `Kernel.makeApplication` puts them in one `RouteTable`.
 public final class Routes: @unchecked Sendable {
     public let owner: String
     public let prefix: String
-    let collection = RouteCollection(context: AppRequestContext.self)
     public private(set) var entries: [RouteEntry] = []
+    /// Each entry's handler, in the same order as `entries`.
+    private(set) var handlers: [@Sendable (Request, AppRequestContext) async throws -> Response] = []
 
     init(owner: String, prefix: String) {
         self.owner = owner
@@ -28,12 +29,11 @@ public final class Routes: @unchecked Sendable {
     @discardableResult
     public func on<Output: ResponseGenerator>(_ method: HTTPRequest.Method, _ path: String, _ operation: Operation,
                                               handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Output) -> Self {
-        let relative = Self.normalize(path)
-        let full = Self.normalize(prefix + relative)
+        let full = Self.normalize(prefix + "/" + path)
         entries.append(RouteEntry(owner: owner, method: method, path: full.isEmpty ? "/" : full, operation: operation))
         let access = operation.access
         let routeName = "\(method.rawValue) \(full.isEmpty ? "/" : full)"
-        collection.on(RouterPath(relative.isEmpty ? "/" : relative), method: method, use: { request, context -> Response in
+        handlers.append({ request, context -> Response in
             switch access {
             case .public:
                 return try await handler(request, context).response(from: request, context: context)
