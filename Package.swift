@@ -54,7 +54,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 "CCurl",
-            ]
+            ],
+            swiftSettings: callerIsolated
         ),
         .systemLibrary(
             name: "CCurl",
@@ -72,7 +73,8 @@ let package = Package(
         .target(
             name: "Tenancy",
             dependencies: ["Kernel", .product(name: "SQLKit", package: "sql-kit")],
-            path: "Plugins/Tenancy"
+            path: "Plugins/Tenancy",
+            swiftSettings: callerIsolated
         ),
         .target(
             name: "Auth",
@@ -87,7 +89,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Plugins/Auth"
+            path: "Plugins/Auth",
+            swiftSettings: callerIsolated
         ),
         .target(
             name: "Audit",
@@ -100,7 +103,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Plugins/Audit"
+            path: "Plugins/Audit",
+            swiftSettings: callerIsolated
         ),
         .target(
             name: "LintelCLI",
@@ -226,3 +230,7 @@ let package = Package(
         ),
     ]
 )
+
+/// Async functions run on their caller's executor (SE-0461) rather than first switching to the global one:
+/// every nonisolated async call on a request's path otherwise checks for an executor hop.
+var callerIsolated: [SwiftSetting] { [.enableUpcomingFeature("NonisolatedNonsendingByDefault")] }

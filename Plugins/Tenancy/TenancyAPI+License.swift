@@ -32,7 +32,8 @@ extension TenancyAPI {
 
     /// Visible through the org: a member who may not see the license gets 403, a stranger 404.
     static func licenseRef(_ id: UUID) -> ResourceRef {
-        ResourceRef(kind: "license", id: id.lowercasedString, attributes: ["org_id": .string(id.lowercasedString)]).visible(through: organizationRef(id))
+        let organization = organizationRef(id)
+        return ResourceRef(kind: "license", id: organization.id, attributes: organization.attributes).visible(through: organization)
     }
 
     /// One read: the org's tier, its own features and its usage.

@@ -18,10 +18,21 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
         let usable: Bool
     }
 
+    /// What a request acting in one org adds to the principal, made once when the memberships are read,
+    /// with whether all its text compares byte for byte (`comparesExactly`), so no request scans it again.
+    struct OrgAttributes: Sendable {
+        let values: [String: JSONValue]
+        let comparesExactly: Bool
+
+        init(_ values: [String: JSONValue]) {
+            self.values = values
+            comparesExactly = JSONValue.comparesExactly(values)
+        }
+    }
+
     struct UserFacts: Sendable {
-        /// The user's usable orgs (member, org active) → the attributes a request acting there adds, made
-        /// once when the memberships are read.
-        var attributes: [String: [String: JSONValue]] = [:]
+        /// The user's usable orgs (member, org active) → the attributes a request acting there adds.
+        var attributes: [String: OrgAttributes] = [:]
         /// The first usable membership, by when it was made.
         var defaultOrg: String?
     }
@@ -66,14 +77,14 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
     func enrich(_ principal: Principal, request: RequestHead, context: AppRequestContext) async throws -> Principal {
         guard let userID = UUID(canonical: principal.id) else { return principal }
         let facts = try await userFacts(userID)
-        let added: [String: JSONValue]
+        let added: OrgAttributes
         var fromCache = true  // `added` is one of the stored attribute sets, not made for this request
         if let requested = request.headers[Self.headerName]?.trimmingCharacters(in: .whitespaces).lowercased(), !requested.isEmpty {
             let isStaff = principal.roles.contains { Self.staffRoles.contains($0) }
             if let member = facts.attributes[requested] {  // the user's orgs that are usable
                 added = member
             } else if isStaff, UUID(canonical: requested) != nil, let org = try await orgFacts(requested), org.usable {
-                added = Self.attributes(org: requested, roles: [], teams: [:], facts: org)
+                added = OrgAttributes(Self.attributes(org: requested, roles: [], teams: [:], facts: org))
                 fromCache = false
             } else {
                 throw Problem(status: .forbidden, type: Problem.typeURI("foreign-organization"), title: "Not a Member",
@@ -87,12 +98,12 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
             let chosen = [inPath, claimed, facts.defaultOrg].lazy.compactMap { $0 }.first { facts.attributes[$0] != nil }
             added = chosen.flatMap { facts.attributes[$0] } ?? Self.noOrganization
         }
-        if fromCache, !principal.comparesExactly || !JSONValue.comparesExactly(added) { fromCache = false }  // keys compare byte for byte
-        let key = EnrichedKey(principal: principal, added: added)
+        if fromCache, !added.comparesExactly || !principal.comparesExactly { fromCache = false }  // keys compare byte for byte
+        let key = EnrichedKey(principal: principal, added: added.values)
         if fromCache, let known = enriched[key] { return known }
         var result = principal
-        result.attributes.reserveCapacity(principal.attributes.count + added.count)  // one copy of the cached claims, at its final size
-        for (name, value) in added { result.attributes[name] = value }
+        result.attributes.reserveCapacity(principal.attributes.count + added.values.count)  // one copy of the cached claims, at its final size
+        for (name, value) in added.values { result.attributes[name] = value }
         if fromCache { enriched.remember(result, for: key) }
         return result
     }
@@ -111,9 +122,9 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
     }
 
     /// The same attributes for a request that acts in no org.
-    static let noOrganization: [String: JSONValue] = [
+    static let noOrganization = OrgAttributes([
         "org_id": "", "org_roles": [], "team_ids": [], "team_roles": [:], "license_tier": "", "features": [],
-    ]
+    ])
 
     func limit(forOrganization orgID: String) async throws -> RateLimit? {
         guard let facts = try await orgFacts(orgID), let limit = tiers[facts.tier]?.requests, !limit.isOff else { return nil }
@@ -151,7 +162,7 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
             // Team memberships count only beside the org membership (removing that removes them too).
             for (org, member) in orgs where member.facts.usable {
                 guard let roles = member.roles else { continue }
-                facts.attributes[org] = Self.attributes(org: org, roles: roles, teams: member.teams, facts: member.facts)
+                facts.attributes[org] = OrgAttributes(Self.attributes(org: org, roles: roles, teams: member.teams, facts: member.facts))
             }
             return facts
         } }

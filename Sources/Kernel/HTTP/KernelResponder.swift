@@ -1,6 +1,12 @@
 import HTTPTypes
 import Hummingbird
 
+/// One of the Kernel's request phases (request id, access log, security headers, rate limits,
+/// authentication), run in order around every route by `KernelResponder`.
+protocol RequestPhase: Sendable {
+    func handle(_ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response) async throws -> Response
+}
+
 /// The server's responder: finds the route in a `RouteTable`, then runs the route's handler behind the
 /// Kernel's middleware phases. A path without a route, or without the method, runs the same phases
 /// around a 404 (the 405 answers are routes of their own). `HEAD` runs the `GET` route and drops the body.
@@ -8,7 +14,7 @@ import Hummingbird
 public struct KernelResponder: HTTPResponder {
     public typealias Context = AppRequestContext
     typealias Handler = @Sendable (Request, AppRequestContext) async throws -> Response
-    typealias Middleware = any MiddlewareProtocol<Request, Response, AppRequestContext>
+    typealias Middleware = any RequestPhase
 
     struct Endpoint: Sendable {
         let template: String
@@ -49,7 +55,7 @@ public struct KernelResponder: HTTPResponder {
         return next
     }
 
-    public func respond(to request: Request, context: AppRequestContext) async throws -> Response {
+    @concurrent public func respond(to request: Request, context: AppRequestContext) async throws -> Response {
         do {
             guard let (endpoint, parameters) = table.resolve(request.uri.path), let handler = endpoint.methods[request.method] else {
                 return try await notFound(request, context)

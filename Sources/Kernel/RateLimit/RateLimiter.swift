@@ -64,7 +64,7 @@ public final class RateLimiter: Sendable {
 
 /// Rate limit before authentication: the global limit, the anonymous limit by client IP for requests
 /// without credentials, and — so tokens cannot be guessed cheaply — failed authentications by client IP.
-struct AnonymousRateLimitMiddleware: RouterMiddleware {
+struct AnonymousRateLimitMiddleware: RequestPhase {
     typealias Context = AppRequestContext
     let limiter: RateLimiter
 
@@ -101,7 +101,7 @@ struct AnonymousRateLimitMiddleware: RouterMiddleware {
 }
 
 /// Rate limit after authentication: by principal, and by organization when a plugin provides org limits.
-struct PrincipalRateLimitMiddleware: RouterMiddleware {
+struct PrincipalRateLimitMiddleware: RequestPhase {
     typealias Context = AppRequestContext
     let limiter: RateLimiter
 

@@ -7,7 +7,7 @@ import Synchronization
 
 /// Phase 2: one JSON access-log line per request (method, route template, status, duration, client,
 /// request id) and the `http_requests_total` / `http_request_duration_seconds` metrics by route template.
-struct AccessLogMiddleware: RouterMiddleware {
+struct AccessLogMiddleware: RequestPhase {
     typealias Context = AppRequestContext
     let accessLog: Bool
     let renderer: ProblemRenderer

@@ -4,7 +4,7 @@ import Hummingbird
 /// recognises the credentials decides; credentials nobody recognises are refused (401), never ignored.
 /// The principal is then enriched (current org, roles there, teams) by the registered `PrincipalEnricher`,
 /// and its current org becomes the request's tenant.
-struct AuthenticationMiddleware: RouterMiddleware {
+struct AuthenticationMiddleware: RequestPhase {
     typealias Context = AppRequestContext
     let authenticators: [any Authenticator]
     let enricher: (any PrincipalEnricher)?

@@ -4,7 +4,7 @@ import Hummingbird
 /// Phase 1: gives every request an id — the client's `X-Request-ID` when well-formed (1–128 of
 /// `A-Z a-z 0-9 . _ - :`), else a new UUID — puts it on the logger and echoes it in the response.
 /// As the outermost phase it also renders any error no inner phase handled.
-struct RequestIDMiddleware: RouterMiddleware {
+struct RequestIDMiddleware: RequestPhase {
     typealias Context = AppRequestContext
     let maxBodySize: Int
     let renderer: ProblemRenderer

@@ -4,7 +4,7 @@ import Hummingbird
 /// Phase 3: the `Host` check (`server { allowed_hosts }`), CORS (`cors { … }`) and the security headers
 /// every response carries. Errors from inner phases are rendered here so they get the same headers (a
 /// browser can only read a 401 that carries CORS headers).
-struct SecurityHeadersMiddleware: RouterMiddleware {
+struct SecurityHeadersMiddleware: RequestPhase {
     typealias Context = AppRequestContext
     let cors: CORSSettings
     let security: SecuritySettings
