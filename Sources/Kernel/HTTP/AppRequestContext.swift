@@ -34,8 +34,9 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
         self.coreContext = .init(source: source)
         self.requestID = ""
         self.maxUploadSize = 2_000_000
-        self.remoteAddress = source.channel.remoteAddress
-        self.clientAddress = source.channel.remoteAddress?.ipAddress ?? "-"
+        let remoteAddress = source.channel.remoteAddress  // read under the channel's lock: once
+        self.remoteAddress = remoteAddress
+        self.clientAddress = remoteAddress?.ipAddress ?? "-"
     }
 
     public var requestDecoder: JSONDecoder { JSONCoding.decoder }

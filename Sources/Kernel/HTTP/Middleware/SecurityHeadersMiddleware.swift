@@ -11,6 +11,9 @@ struct SecurityHeadersMiddleware: RequestPhase {
     /// Lower-cased once here, not on every request.
     let allowedHosts: [String]
     let renderer: ProblemRenderer
+    /// `Host` values already judged, plain ASCII only (where `==` is byte equality): a client sends the
+    /// same one on every request.
+    private let judgedHosts = BoundedMemo<String, Bool>(capacity: 1024)
 
     init(cors: CORSSettings, security: SecuritySettings, allowedHosts: [String], renderer: ProblemRenderer) {
         self.cors = cors
@@ -23,7 +26,7 @@ struct SecurityHeadersMiddleware: RequestPhase {
         let origin = request.headers[.origin]
         let originAllowed = origin.map(isAllowed(origin:)) ?? false
         var response: Response
-        if let host = request.head.authority, !isAllowed(host: host) {
+        if let host = request.head.authority, !isAllowedRemembered(host: host) {
             response = renderer.response(for: Problem.badRequest("The Host header '\(host)' is not served here."), request: request, context: context)
         } else if request.method == .options, origin != nil, let requested = request.headers[.accessControlRequestMethod] {
             response = preflight(requestedMethod: requested, originAllowed: originAllowed, request: request, context: context)
@@ -74,6 +77,14 @@ struct SecurityHeadersMiddleware: RequestPhase {
 
     private func isAllowed(origin: String) -> Bool {
         cors.allowsAnyOrigin || cors.allowedOrigins.contains { $0.caseInsensitiveCompare(origin) == .orderedSame }
+    }
+
+    private func isAllowedRemembered(host: String) -> Bool {
+        guard host.comparesExactly else { return isAllowed(host: host) }
+        if let known = judgedHosts[host] { return known }
+        let allowed = isAllowed(host: host)
+        judgedHosts.remember(allowed, for: host)
+        return allowed
     }
 
     /// Django's rules: exact names, `*`, or `.example.com` for the domain and its subdomains; the port is ignored.
