@@ -37,10 +37,19 @@ extension PolicyLoader {
         let root = URL(fileURLWithPath: directory).standardizedFileURL
         var parts: [String] = []
         for relative in walk(root, relative: "") {
-            let attributes = try? FileManager.default.attributesOfItem(atPath: root.appendingPathComponent(relative).path)
-            let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
-            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-            parts.append("\(relative)|\(size)|\(modified)")
+            // stat(2) itself: FileManager's attributes also resolve the owner's and group's names, reading
+            // /etc/passwd and /etc/group for every file on every poll.
+            var info = stat()
+            guard stat(root.appendingPathComponent(relative).path, &info) == 0 else {
+                parts.append("\(relative)|-1")
+                continue
+            }
+            #if canImport(Darwin)
+            let modified = info.st_mtimespec
+            #else
+            let modified = info.st_mtim
+            #endif
+            parts.append("\(relative)|\(info.st_size)|\(modified.tv_sec).\(modified.tv_nsec)")
         }
         return parts.joined(separator: "\n")
     }
