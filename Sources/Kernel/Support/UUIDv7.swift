@@ -5,8 +5,8 @@ extension UUID {
     private struct Generator {
         var millis: UInt64 = 0
         var counter: UInt16 = 0
-        /// Bytes from the system generator, taken 512 at a time: one `getrandom` per 64 ids instead of one
-        /// or two per id.
+        /// Bytes from the system generator, taken 512 at a time: one `getrandom` per 32–64 ids (an id in a
+        /// new millisecond also draws its counter's start) instead of one or two per id.
         var pool = [UInt8](repeating: 0, count: 512)
         var used = 512
 

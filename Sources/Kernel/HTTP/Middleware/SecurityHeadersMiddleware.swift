@@ -80,7 +80,8 @@ struct SecurityHeadersMiddleware: RequestPhase {
     }
 
     private func isAllowedRemembered(host: String) -> Bool {
-        guard host.comparesExactly else { return isAllowed(host: host) }
+        // No longer than a DNS name with a port: the memo never holds a client's 80 KB header.
+        guard host.utf8.count <= 261, host.comparesExactly else { return isAllowed(host: host) }
         if let known = judgedHosts[host] { return known }
         let allowed = isAllowed(host: host)
         judgedHosts.remember(allowed, for: host)
