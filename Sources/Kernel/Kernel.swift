@@ -192,14 +192,26 @@ public final class Kernel: Sendable {
         for name in names where !seen.insert(name).inserted { throw KernelError.duplicateName(what: what, name: name) }
     }
 
+    /// Every template is well formed; no method and path is registered twice; and one path has one set of
+    /// parameter names (`/a/{id}` and `/a/{key}` would match the same requests, whatever the method).
     static func checkConflicts(_ entries: [RouteEntry]) throws {
         var seen: [String: String] = [:]
+        var templates: [String: RouteEntry] = [:]
         for entry in entries {
+            if let reason = RouteTemplate.problem(in: entry.path) {
+                throw KernelError.invalidRoute(method: entry.method.rawValue, path: entry.path, owner: entry.owner, reason: reason)
+            }
             let key = "\(entry.method.rawValue) \(entry.path)"
             if let owner = seen[key] {
                 throw KernelError.routeConflict(method: entry.method.rawValue, path: entry.path, owners: [owner, entry.owner])
             }
             seen[key] = entry.owner
+            let shape = RouteTemplate.shape(of: entry.path)
+            if let other = templates[shape], other.path != entry.path {
+                throw KernelError.invalidRoute(method: entry.method.rawValue, path: entry.path, owner: entry.owner,
+                                               reason: "\(other.method.rawValue) \(other.path) (\(other.owner)) matches the same paths with other parameter names; use the same names")
+            }
+            templates[shape] = templates[shape] ?? entry
         }
     }
 

@@ -6,6 +6,7 @@ public enum KernelError: Error, CustomStringConvertible {
     case provisionFailed(plugin: PluginID, error: any Error)
     case validationFailed(plugin: PluginID, error: any Error)
     case routeConflict(method: String, path: String, owners: [String])
+    case invalidRoute(method: String, path: String, owner: String, reason: String)
     case databaseUnavailable(any Error)
     case duplicateName(what: String, name: String)
     case unknownScheduledJob(schedule: String, kind: String, known: [String])
@@ -24,6 +25,8 @@ public enum KernelError: Error, CustomStringConvertible {
             return "plugin \(plugin) is misconfigured: \(error)"
         case .routeConflict(let method, let path, let owners):
             return "\(method) \(path) is registered by more than one owner: \(owners.joined(separator: ", "))"
+        case .invalidRoute(let method, let path, let owner, let reason):
+            return "\(owner) registers \(method) \(path): \(reason)"
         case .databaseUnavailable(let error):
             return "cannot open the database: \(error)"
         case .duplicateName(let what, let name):

@@ -9,6 +9,29 @@ import Hummingbird
 /// it was measured: that trie tries each sibling in turn with a Unicode string comparison, about 6 µs for a
 /// five-segment path, which was a tenth of a license read's server time. Here each node keeps its
 /// constants with their lengths, so almost every mismatch is one integer comparison.
+/// What a route template may be: `/`-separated constants and `{name}` parameters.
+enum RouteTemplate {
+    /// Why `template` is not one, or `nil`.
+    static func problem(in template: String) -> String? {
+        for segment in template.split(separator: "/", omittingEmptySubsequences: true) {
+            if segment.first == ":" { return "'\(segment)': write a parameter as {\(segment.dropFirst())}" }
+            if segment.contains("*") { return "'\(segment)': wildcard segments are not supported" }
+            guard segment.contains("{") || segment.contains("}") else { continue }
+            let name = segment.dropFirst().dropLast()
+            guard segment.first == "{", segment.last == "}", !name.isEmpty,
+                  name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                return "'\(segment)': a parameter is a whole segment, {name} with letters, digits and _"
+            }
+        }
+        return nil
+    }
+
+    /// `template` with every parameter written `{}`: two templates of one shape match the same paths.
+    static func shape(of template: String) -> String {
+        "/" + template.split(separator: "/", omittingEmptySubsequences: true).map { $0.first == "{" ? "{}" : String($0) }.joined(separator: "/")
+    }
+}
+
 struct RouteTable<Value: Sendable>: Sendable {
     private struct Constant: Sendable {
         let bytes: [UInt8]

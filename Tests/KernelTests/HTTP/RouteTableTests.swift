@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 @testable import Kernel
 import Testing
@@ -76,5 +77,29 @@ struct RouteTableTests {
         routes.update("/a/{x}/", make: { [] }) { $0.append("PUT") }
         #expect(routes.resolve("/a/1")?.value == ["GET", "POST", "PUT"])
         #expect(routes.values.count == 1)
+    }
+
+    private func entry(_ method: HTTPRequest.Method, _ path: String, _ owner: String = "test.plugin") -> RouteEntry {
+        RouteEntry(owner: owner, method: method, path: path, operation: Operation("t", tags: [], access: .public, responses: [:]))
+    }
+
+    private func bootError(_ entries: [RouteEntry]) -> String? {
+        do { try Kernel.checkConflicts(entries); return nil } catch { return "\(error)" }
+    }
+
+    @Test func malformedTemplatesStopTheKernelNamingTheRouteAndTheFix() {
+        #expect(bootError([entry(.get, "/a/{id}/b"), entry(.post, "/a/{id}/b"), entry(.get, "/a/{team_id2}")]) == nil)
+        #expect(bootError([entry(.get, "/a/:id")]) == "test.plugin registers GET /a/:id: ':id': write a parameter as {id}")
+        #expect(bootError([entry(.get, "/files/*")]) == "test.plugin registers GET /files/*: '*': wildcard segments are not supported")
+        for bad in ["/a/{id}.json", "/a/{}", "/a/{i-d}", "/a/x{id}", "/a/{id"] {
+            #expect(bootError([entry(.get, bad)])?.contains("a parameter is a whole segment, {name} with letters, digits and _") == true, "\(bad)")
+        }
+    }
+
+    @Test func onePathHasOneSetOfParameterNames() {
+        let error = bootError([entry(.get, "/orgs/{id}", "tenancy"), entry(.put, "/orgs/{org_id}", "other.plugin")])
+        #expect(error == "other.plugin registers PUT /orgs/{org_id}: GET /orgs/{id} (tenancy) matches the same paths with other parameter names; use the same names")
+        #expect(bootError([entry(.get, "/orgs/{id}"), entry(.get, "/orgs/{org_id}/teams")]) == nil)
+        #expect(bootError([entry(.get, "/orgs/{id}", "a"), entry(.get, "/orgs/{id}", "b")]) == "GET /orgs/{id} is registered by more than one owner: a, b")
     }
 }
