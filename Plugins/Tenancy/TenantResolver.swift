@@ -78,14 +78,14 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
         guard let userID = UUID(canonical: principal.id) else { return principal }
         let facts = try await userFacts(userID)
         let added: OrgAttributes
-        var fromCache = true  // `added` is one of the stored attribute sets, not made for this request
+        var stored = true  // `added` is one of the stored attribute sets, not made for this request
         if let requested = request.headers[Self.headerName]?.trimmingCharacters(in: .whitespaces).lowercased(), !requested.isEmpty {
             let isStaff = principal.roles.contains { Self.staffRoles.contains($0) }
             if let member = facts.attributes[requested] {  // the user's orgs that are usable
                 added = member
             } else if isStaff, UUID(canonical: requested) != nil, let org = try await orgFacts(requested), org.usable {
                 added = OrgAttributes(Self.attributes(org: requested, roles: [], teams: [:], facts: org))
-                fromCache = false
+                stored = false
             } else {
                 throw Problem(status: .forbidden, type: Problem.typeURI("foreign-organization"), title: "Not a Member",
                               detail: "You are not a member of the organization \(Self.header) names.")
@@ -98,13 +98,14 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
             let chosen = [inPath, claimed, facts.defaultOrg].lazy.compactMap { $0 }.first { facts.attributes[$0] != nil }
             added = chosen.flatMap { facts.attributes[$0] } ?? Self.noOrganization
         }
-        if fromCache, !added.comparesExactly || !principal.comparesExactly { fromCache = false }  // keys compare byte for byte
+        // Remembered only when the key compares byte for byte, as the policies read it.
+        let memoizable = stored && added.comparesExactly && principal.comparesExactly
         let key = EnrichedKey(principal: principal, added: added.values)
-        if fromCache, let known = enriched[key] { return known }
+        if memoizable, let known = enriched[key] { return known }
         var result = principal
         result.attributes.reserveCapacity(principal.attributes.count + added.values.count)  // one copy of the cached claims, at its final size
         for (name, value) in added.values { result.attributes[name] = value }
-        if fromCache { enriched.remember(result, for: key) }
+        if memoizable { enriched.remember(result, for: key) }
         return result
     }
 

@@ -17,7 +17,7 @@ extension Kernel {
             AuthenticationMiddleware(authenticators: plugins.flatMap { $0.authenticators() }, enricher: services.resolve((any PrincipalEnricher).self)),
             PrincipalRateLimitMiddleware(limiter: rateLimiter),
         ]
-        var handlers: [(method: HTTPRequest.Method, template: String, handler: KernelResponder.Handler)] = []
+        var handlers: [KernelResponder.Route] = []
         for set in routeSets {
             for (entry, handler) in zip(set.entries, set.handlers) { handlers.append((entry.method, entry.path, handler)) }
         }
@@ -48,7 +48,7 @@ extension Kernel {
     }
 
     /// For each known path, the methods it lacks answer 405 with `Allow` (and plain `OPTIONS` 204 with `Allow`).
-    private func methodNotAllowedHandlers() -> [(method: HTTPRequest.Method, template: String, handler: KernelResponder.Handler)] {
+    private func methodNotAllowedHandlers() -> [KernelResponder.Route] {
         var methods: [String: [HTTPRequest.Method]] = [:]
         var order: [String] = []
         for entry in routes {
@@ -56,7 +56,7 @@ extension Kernel {
             methods[entry.path, default: []].append(entry.method)
         }
         let candidates: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
-        var handlers: [(method: HTTPRequest.Method, template: String, handler: KernelResponder.Handler)] = []
+        var handlers: [KernelResponder.Route] = []
         for path in order {
             var allowed = methods[path]!
             if allowed.contains(.get), !allowed.contains(.head) { allowed.append(.head) }

@@ -15,6 +15,8 @@ public struct KernelResponder: HTTPResponder {
     public typealias Context = AppRequestContext
     typealias Handler = @Sendable (Request, AppRequestContext) async throws -> Response
     typealias Middleware = any RequestPhase
+    /// A handler and where it answers: the method and the full template.
+    typealias Route = (method: HTTPRequest.Method, template: String, handler: Handler)
 
     struct Endpoint: Sendable {
         let template: String
@@ -24,8 +26,8 @@ public struct KernelResponder: HTTPResponder {
     private let table: RouteTable<Endpoint>
     private let notFound: Handler
 
-    /// `routes` as (method, full template, handler); each handler runs behind `middlewares`, in order.
-    init(routes: [(method: HTTPRequest.Method, template: String, handler: Handler)], middlewares: [Middleware]) {
+    /// Each route's handler runs behind `middlewares`, in order.
+    init(routes: [Route], middlewares: [Middleware]) {
         var table = RouteTable<Endpoint>()
         for route in routes {
             let handler = Self.chain(middlewares, route.handler)

@@ -1,4 +1,36 @@
 import Hummingbird
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a route template may be: `/`-separated constants and `{name}` parameters. `Kernel.boot` refuses
+/// any other template (`checkConflicts`), naming the plugin and the route.
+enum RouteTemplate {
+    /// The parameter's name when `segment` is one (`{name}`), else `nil`.
+    static func parameter(in segment: Substring) -> Substring? {
+        segment.first == "{" && segment.last == "}" && segment.count > 2 ? segment.dropFirst().dropLast() : nil
+    }
+
+    /// Why `template` is not one, or `nil`.
+    static func problem(in template: String) -> String? {
+        for segment in template.split(separator: "/", omittingEmptySubsequences: true) {
+            if segment.first == ":" { return "'\(segment)': write a parameter as {\(segment.dropFirst())}" }
+            if segment.contains("*") { return "'\(segment)': wildcard segments are not supported" }
+            guard segment.contains("{") || segment.contains("}") else { continue }
+            guard let name = parameter(in: segment), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                return "'\(segment)': a parameter is a whole segment, {name} with letters, digits and _"
+            }
+        }
+        return nil
+    }
+
+    /// `template` with every parameter written `{}`: two templates of one shape match the same paths.
+    static func shape(of template: String) -> String {
+        "/" + template.split(separator: "/", omittingEmptySubsequences: true).map { parameter(in: $0) == nil ? String($0) : "{}" }.joined(separator: "/")
+    }
+}
 
 /// Finds the route for a request path. Templates are `/`-separated segments, each either a constant
 /// compared byte for byte or a `{name}` capture that takes any one segment. Empty segments are ignored, as
@@ -9,29 +41,6 @@ import Hummingbird
 /// it was measured: that trie tries each sibling in turn with a Unicode string comparison, about 6 µs for a
 /// five-segment path, which was a tenth of a license read's server time. Here each node keeps its
 /// constants with their lengths, so almost every mismatch is one integer comparison.
-/// What a route template may be: `/`-separated constants and `{name}` parameters.
-enum RouteTemplate {
-    /// Why `template` is not one, or `nil`.
-    static func problem(in template: String) -> String? {
-        for segment in template.split(separator: "/", omittingEmptySubsequences: true) {
-            if segment.first == ":" { return "'\(segment)': write a parameter as {\(segment.dropFirst())}" }
-            if segment.contains("*") { return "'\(segment)': wildcard segments are not supported" }
-            guard segment.contains("{") || segment.contains("}") else { continue }
-            let name = segment.dropFirst().dropLast()
-            guard segment.first == "{", segment.last == "}", !name.isEmpty,
-                  name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
-                return "'\(segment)': a parameter is a whole segment, {name} with letters, digits and _"
-            }
-        }
-        return nil
-    }
-
-    /// `template` with every parameter written `{}`: two templates of one shape match the same paths.
-    static func shape(of template: String) -> String {
-        "/" + template.split(separator: "/", omittingEmptySubsequences: true).map { $0.first == "{" ? "{}" : String($0) }.joined(separator: "/")
-    }
-}
-
 struct RouteTable<Value: Sendable>: Sendable {
     private struct Constant: Sendable {
         let bytes: [UInt8]
@@ -53,6 +62,7 @@ struct RouteTable<Value: Sendable>: Sendable {
 
     /// The value stored for `template`, creating it with `make` the first time.
     mutating func update(_ template: String, make: () -> Value, _ change: (inout Value) -> Void) {
+        precondition(RouteTemplate.problem(in: template) == nil, "route \(template): checked when the Kernel boots")
         var index = 0
         for segment in template.split(separator: "/", omittingEmptySubsequences: true) {
             index = child(of: index, for: segment)
@@ -73,15 +83,12 @@ struct RouteTable<Value: Sendable>: Sendable {
     }
 
     private mutating func child(of index: Int, for segment: Substring) -> Int {
-        if segment.first == "{", segment.last == "}", segment.count > 2 {
-            let name = segment.dropFirst().dropLast()
-            precondition(!name.contains("{") && !name.contains("}"), "route segment \(segment): a capture is a whole segment")
+        if let name = RouteTemplate.parameter(in: segment) {
             if let existing = nodes[index].captures.first(where: { $0.name == name }) { return existing.node }
             nodes.append(Node())
             nodes[index].captures.append(Capture(name: name, node: nodes.count - 1))
             return nodes.count - 1
         }
-        precondition(!segment.contains("{") && !segment.contains("}") && !segment.contains("*"), "route segment \(segment): only constants and {name} captures")
         let bytes = Array(segment.utf8)
         if let existing = nodes[index].constants.first(where: { $0.bytes == bytes }) { return existing.node }
         nodes.append(Node())
@@ -127,9 +134,3 @@ struct RouteTable<Value: Sendable>: Sendable {
         return nil
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

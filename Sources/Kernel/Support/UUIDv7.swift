@@ -1,5 +1,10 @@
 import Foundation
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension UUID {
     private struct Generator {
@@ -45,9 +50,3 @@ extension UUID {
                            byte(random, 32), byte(random, 40), byte(random, 48), byte(random, 56)))
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
