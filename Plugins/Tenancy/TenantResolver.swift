@@ -105,7 +105,10 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
         var result = principal
         result.attributes.reserveCapacity(principal.attributes.count + added.values.count)  // one copy of the cached claims, at its final size
         for (name, value) in added.values { result.attributes[name] = value }
-        if memoizable { enriched.remember(result, for: key) }
+        if memoizable {
+            result = result.remembered()
+            enriched.remember(result, for: key)
+        }
         return result
     }
 

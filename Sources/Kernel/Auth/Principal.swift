@@ -4,16 +4,34 @@
 /// into the policy engine's principal.
 public struct Principal: Sendable, Hashable {
     /// Stable user id (the token's `sub`, mapped to the local user).
-    public var id: String
+    public var id: String { didSet { derived = nil } }
     /// Platform roles (`platform_admin`, `user`, …).
-    public var roles: [String]
+    public var roles: [String] { didSet { derived = nil } }
     /// Claims and attributes the policies may read (`email`, `org_id`, `team_ids`, …).
-    public var attributes: [String: JSONValue]
+    public var attributes: [String: JSONValue] { didSet { derived = nil } }
     /// Which authenticator accepted the credentials.
-    public var authenticator: String
+    public var authenticator: String { didSet { derived = nil } }
     /// The platform admin acting as this user (an impersonation token's RFC 8693 `act.sub`); every
     /// request made so is marked in the logs and in the events it emits.
-    public var impersonatorID: String?
+    public var impersonatorID: String? { didSet { derived = nil } }
+    /// What is made from this principal and kept with it (its view for the policies), for a principal a
+    /// cache hands out to many requests (`remembered()`). Not part of its value: equality and hashing
+    /// ignore it, and changing any field drops it.
+    private(set) var derived: PrincipalDerivations?
+
+    /// This principal, marked as one a cache hands out to many requests: what the Kernel makes from it
+    /// (its view for the policies) is then made once and kept with it, rather than looked up by its value
+    /// on every request. For plugins that remember principals (an enricher's memo).
+    public func remembered() -> Principal {
+        var copy = self
+        copy.derived = PrincipalDerivations()
+        return copy
+    }
+
+    public static func == (a: Principal, b: Principal) -> Bool {
+        a.id == b.id && a.roles == b.roles && a.attributes == b.attributes && a.authenticator == b.authenticator
+            && a.impersonatorID == b.impersonatorID
+    }
 
     public init(id: String, roles: [String], attributes: [String: JSONValue] = [:], authenticator: String, impersonatorID: String? = nil) {
         self.id = id

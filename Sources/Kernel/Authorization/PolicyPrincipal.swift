@@ -89,6 +89,14 @@ final class PolicyPrincipalCache: Sendable {
     init(capacity: Int) { entries = BoundedMemo(capacity: capacity) }
 
     func principal(for principal: Principal) -> PolicyPrincipal {
+        guard let derived = principal.derived else { return lookedUp(principal) }
+        if let made = derived.policyPrincipal.withLock({ $0 }) { return made }
+        let made = lookedUp(principal)
+        derived.policyPrincipal.withLock { $0 = made }
+        return made
+    }
+
+    private func lookedUp(_ principal: Principal) -> PolicyPrincipal {
         // A key must compare byte for byte, as the policies read it; anything else is converted afresh.
         guard principal.comparesExactly else { return PolicyPrincipal(principal) }
         let key = Principal(id: principal.id, roles: principal.roles, attributes: principal.attributes, authenticator: "")
@@ -99,6 +107,11 @@ final class PolicyPrincipalCache: Sendable {
         entries.remember(made, for: key)
         return made
     }
+}
+
+/// What the Kernel made from a remembered principal (`Principal.remembered()`), kept with it.
+final class PrincipalDerivations: Sendable {
+    let policyPrincipal = Mutex<PolicyPrincipal?>(nil)
 }
 
 /// A principal's attributes converted to CEL once, for every check of the request.

@@ -18,6 +18,14 @@ import VaporCSQLite
 /// release each other's POSIX file locks.
 ///
 /// A reader serves one task at a time; `SQLiteStore` checks it out for the length of a `Database.read`.
+///
+/// Each `Database.read` runs in one read snapshot, and a reader keeps that snapshot open after the read for
+/// as long as nothing is committed: taking and dropping a snapshot costs two `fcntl` lock calls and
+/// SQLite's transaction bookkeeping, often more than a short read itself. Before each read the reader
+/// compares the wal-index header (which every commit, from any connection in any process, rewrites) with
+/// the one it read before its snapshot began; only when they are equal is the snapshot kept, so a read
+/// always sees every commit that finished before it started. The store ends snapshots that sit idle, so
+/// that they never hold back checkpoints for long.
 final class SQLiteReader: SQLDatabase, @unchecked Sendable {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
@@ -29,6 +37,11 @@ final class SQLiteReader: SQLDatabase, @unchecked Sendable {
     private let statementCapacity = 128
     private let busyTimeoutMilliseconds: Int32
     private let threadPool: NIOThreadPool
+    /// Whether a transaction (`BEGIN`) is open, and the wal-index header read just before it began: nil
+    /// when there was none to read (the connection had not opened the WAL yet), and then the transaction
+    /// ends with the read.
+    private var transactionOpen = false
+    private var snapshotHeader: WALIndexHeader?
     private let decoder = SQLiteDataDecoder()
     private let encoder = SQLiteDataEncoder()
     let logger: Logger
@@ -67,6 +80,58 @@ final class SQLiteReader: SQLDatabase, @unchecked Sendable {
         }
     }
 
+    /// Whether a snapshot is open (the store ends idle ones).
+    var holdsSnapshot: Bool { transactionOpen }
+
+    /// Readies the reader for one `Database.read`, whose queries then all see one snapshot: keeps the
+    /// snapshot it holds if nothing has been committed since it began, otherwise ends it and begins a new
+    /// one (taken by the read's first query).
+    func beginRead() throws {
+        guard let handle else { throw SQLiteReadError(code: SQLITE_MISUSE, message: "the reader is closed") }
+        let header = WALIndexHeader.current(handle)
+        if transactionOpen {
+            // A failed statement may have ended the transaction already.
+            if let kept = snapshotHeader, header == kept, sqlite_nio_sqlite3_get_autocommit(handle) == 0 { return }
+            try endSnapshot()
+        }
+        try run("BEGIN", on: handle)
+        transactionOpen = true
+        snapshotHeader = header
+    }
+
+    /// After a read that succeeded: keeps the snapshot for the next read when it can be checked then, and
+    /// while the WAL is short.
+    ///
+    /// Snapshots kept back to back starve checkpoints: each holds the WAL frames of the commit before it,
+    /// so a checkpoint never copies the whole WAL back and the WAL never starts over. Once the WAL reaches
+    /// the size at which SQLite checkpoints (1,000 pages), reads end their snapshots as they finish, as if
+    /// none were kept, until a checkpoint has let the WAL start over.
+    func endRead() throws {
+        guard transactionOpen else { return }
+        if let kept = snapshotHeader, kept.frames < Self.checkpointFrames { return }
+        try endSnapshot()
+    }
+
+    /// SQLite's automatic checkpoint threshold (`wal_autocheckpoint`, 1,000 pages by default; the writer keeps it).
+    static let checkpointFrames: UInt32 = 1000
+
+    /// Ends the open snapshot, if any (the store calls it for idle readers, and after a failed read).
+    func endSnapshot() throws {
+        guard transactionOpen, let handle else { return }
+        transactionOpen = false
+        snapshotHeader = nil
+        guard sqlite_nio_sqlite3_get_autocommit(handle) == 0 else { return }
+        try run("COMMIT", on: handle)
+    }
+
+    /// Runs a statement without rows (BEGIN, COMMIT), kept prepared like the queries.
+    private func run(_ sql: String, on handle: OpaquePointer) throws {
+        let statement = try prepared(sql, on: handle)
+        defer { sqlite_nio_sqlite3_reset(statement) }
+        let result = sqlite_nio_sqlite3_step(statement)
+        guard result == SQLITE_DONE else { throw error(result, on: handle) }
+    }
+
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
         eventLoop.makeFutureWithTask { try await self.execute(sql: query, onRow) }
     }
@@ -100,6 +165,7 @@ final class SQLiteReader: SQLDatabase, @unchecked Sendable {
     /// Finalizes the statements and closes the connection; the store calls it once no task holds the reader.
     func close() async {
         try? await threadPool.runIfActive {
+            try? self.endSnapshot()
             for statement in self.statements.values { sqlite_nio_sqlite3_finalize(statement) }
             self.statements = [:]
             self.statementOrder = []

@@ -15,7 +15,13 @@ final class SQLiteStore: DatabaseStore {
     private let writeLock = AsyncSemaphore(permits: 1)
     private let readers: [SQLiteReader]
     private let readPermits: AsyncSemaphore
-    private let freeReaders: Mutex<[Int]>
+    /// Readers not in use, the most recently used last (the next one taken, its snapshot likely current),
+    /// each with when it was handed back.
+    private let freeReaders: Mutex<[(index: Int, since: ContinuousClock.Instant)]>
+    /// Ends snapshots that readers have held unused for `idleSnapshot`: an open snapshot keeps a checkpoint
+    /// from copying newer pages into the database and the WAL from starting over.
+    private let sweeper = Mutex<Task<Void, Never>?>(nil)
+    static let idleSnapshot = Duration.milliseconds(200)
     private let logger: Logger
     /// SQLite calls block their thread (a write waiting for another process's lock sleeps in it), so each
     /// store has a thread per connection: one connection waiting never starves another of a thread.
@@ -26,8 +32,43 @@ final class SQLiteStore: DatabaseStore {
         self.threadPool = threadPool
         self.readers = readers
         self.readPermits = AsyncSemaphore(permits: readers.count)
-        self.freeReaders = Mutex(Array(readers.indices))
+        self.freeReaders = Mutex(readers.indices.map { ($0, ContinuousClock.now) })
         self.logger = logger
+        if !readers.isEmpty {
+            let task = Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: Self.idleSnapshot)
+                    guard let store = self else { return }
+                    store.endIdleSnapshots()
+                }
+            }
+            sweeper.withLock { $0 = task }
+        }
+    }
+
+    /// How many readers not in use hold a snapshot.
+    var snapshotsHeld: Int {
+        freeReaders.withLock { free in free.count { readers[$0.index].holdsSnapshot } }
+    }
+
+    /// Ends the snapshots of readers unused for `idleSnapshot`, each taken out of use meanwhile.
+    private func endIdleSnapshots() {
+        for _ in readers.indices {
+            guard readPermits.tryWait() else { return }
+            defer { readPermits.signal() }
+            let limit = ContinuousClock.now - Self.idleSnapshot
+            guard let index = freeReaders.withLock({ free -> Int? in
+                guard let position = free.firstIndex(where: { $0.since <= limit && readers[$0.index].holdsSnapshot }) else { return nil }
+                return free.remove(at: position).index
+            }) else { return }
+            do {
+                try readers[index].endSnapshot()
+            } catch {
+                logger.warning("ending an idle read snapshot failed", metadata: ["error": "\(error)"])
+            }
+            // Back at the bottom: the least recently used.
+            freeReaders.withLock { $0.insert((index, limit), at: 0) }
+        }
     }
 
     static func open(path: String, readers readerCount: Int, busyTimeout: Swift.Duration, logger: Logger) async throws -> SQLiteStore {
@@ -97,9 +138,19 @@ final class SQLiteStore: DatabaseStore {
             return try await withWriter(body)
         }
         return try await readPermits.withPermit {
-            let index = freeReaders.withLock { $0.removeLast() }
-            defer { freeReaders.withLock { $0.append(index) } }
-            return try await body(readers[index])
+            let index = freeReaders.withLock { $0.removeLast().index }
+            defer { freeReaders.withLock { $0.append((index, ContinuousClock.now)) } }
+            let reader = readers[index]
+            do {
+                try reader.beginRead()
+                let result = try await body(reader)
+                try reader.endRead()
+                return result
+            } catch {
+                // Whatever failed, the next read starts afresh.
+                try? reader.endSnapshot()
+                throw error
+            }
         }
     }
 
@@ -111,6 +162,7 @@ final class SQLiteStore: DatabaseStore {
 
     func close() async {
         guard closed.withLock({ wasClosed in defer { wasClosed = true }; return !wasClosed }) else { return }
+        sweeper.withLock { $0?.cancel() }
         for reader in readers { await reader.close() }
         try? await writer.close()
         try? await threadPool.shutdownGracefully()

@@ -30,13 +30,13 @@ final class KernelRoutes: Sendable {
         let ok = ByteBuffer(string: #"{"status":"ok"}"#)
         root.get("/healthz", Operation("Process health", description: "Answers as long as the process serves HTTP; touches nothing else.",
                                        tags: ["health"], access: .public, rateLimited: false, responses: [200: .init("The process is up.", schema: Operation.ref("Status"))])) { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ok))
+            Response(status: .ok, headers: .json, body: .init(byteBuffer: ok))
         }
 
         let api = Routes(owner: "kernel", prefix: "/api/v1")
         api.get("/health/live", Operation("Liveness probe", description: "Kubernetes liveness: the process is up and serving.",
                                           tags: ["health"], access: .public, rateLimited: false, responses: [200: .init("Alive.", schema: Operation.ref("Status"))])) { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ok))
+            Response(status: .ok, headers: .json, body: .init(byteBuffer: ok))
         }
         api.get("/health/ready", Operation("Readiness probe",
                                            description: "Kubernetes readiness: the database answers and every plugin's checks pass. 503 with per-check detail otherwise.",
@@ -49,7 +49,7 @@ final class KernelRoutes: Sendable {
         api.get("/openapi.json", Operation("OpenAPI document", description: "This API, described as OpenAPI 3.1.",
                                            tags: ["meta"], access: .public, responses: [200: .init("The document.", schema: ["type": "object"])])) { [self] _, _ in
             let document = self.attached.withLock { $0?.openAPI } ?? ByteBuffer(string: "{}")
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: document))
+            return Response(status: .ok, headers: .json, body: .init(byteBuffer: document))
         }
         return [root, api]
     }
@@ -86,6 +86,6 @@ final class KernelRoutes: Sendable {
                           detail: "Failing: \(failing.joined(separator: ", ")).", extensions: ["checks": checksObject])
         }
         let body = JSONValue.object(["status": "ready", "checks": checksObject]).jsonString()
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        return Response(status: .ok, headers: .json, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }

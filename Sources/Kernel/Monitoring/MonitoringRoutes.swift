@@ -136,6 +136,6 @@ public struct JSONResponse: ResponseGenerator, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: value.jsonBytes)))
+        Response(status: status, headers: .json, body: .init(byteBuffer: ByteBuffer(bytes: value.jsonBytes)))
     }
 }

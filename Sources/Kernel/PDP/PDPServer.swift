@@ -97,7 +97,7 @@ public struct PDPServer: Sendable {
     static func json(_ value: JSONValue, status: Int, pretty: Bool) -> Response {
         var text = value.jsonString(pretty: pretty)
         text.append("\n")
-        return Response(status: .init(code: status), headers: [.contentType: "application/json"],
+        return Response(status: .init(code: status), headers: .json,
                         body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

@@ -15,12 +15,7 @@ public final class AsyncSemaphore: Sendable {
     public func wait() async {
         // A free permit is taken without suspending: a continuation, even one resumed at once, re-enqueues
         // the task, a thread wake-up on every database read.
-        let taken = state.withLock { state -> Bool in
-            guard state.available > 0 else { return false }
-            state.available -= 1
-            return true
-        }
-        if taken { return }
+        if tryWait() { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let acquired = state.withLock { state -> Bool in
                 if state.available > 0 {
@@ -31,6 +26,15 @@ public final class AsyncSemaphore: Sendable {
                 return false
             }
             if acquired { continuation.resume() }
+        }
+    }
+
+    /// Takes a permit if one is free, without waiting.
+    public func tryWait() -> Bool {
+        state.withLock { state in
+            guard state.available > 0 else { return false }
+            state.available -= 1
+            return true
         }
     }
 

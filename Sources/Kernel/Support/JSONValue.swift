@@ -74,7 +74,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
         switch self {
         case .null: bytes.append(contentsOf: "null".utf8)
         case .bool(let value): bytes.append(contentsOf: (value ? "true" : "false").utf8)
-        case .int(let value): bytes.append(contentsOf: String(value).utf8)
+        case .int(let value): Self.writeInteger(value, to: &bytes)
         case .double(let value):
             if !value.isFinite {
                 bytes.append(contentsOf: "null".utf8)
@@ -93,10 +93,12 @@ public enum JSONValue: Sendable, Hashable, Codable {
             bytes.append(UInt8(ascii: "]"))
         case .object(let members):
             bytes.append(UInt8(ascii: "{"))
-            var first = true
-            for member in members.sorted(by: { Self.precedes($0.key, $1.key) }) {
-                if !first { bytes.append(UInt8(ascii: ",")) }
-                first = false
+            // The dictionary's slots sorted by key: no copy of the members to sort.
+            var order = Array(members.indices)
+            order.sort { Self.precedes(members[$0].key, members[$1].key) }
+            for (position, index) in order.enumerated() {
+                if position > 0 { bytes.append(UInt8(ascii: ",")) }
+                let member = members[index]
                 Self.writeString(member.key, to: &bytes)
                 bytes.append(UInt8(ascii: ":"))
                 member.value.write(to: &bytes)
@@ -143,6 +145,22 @@ public enum JSONValue: Sendable, Hashable, Codable {
                 return a.count < b.count
             }
         }.flatMap { $0 } ?? lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
+    }
+
+    /// Decimal digits, written without making a `String` first.
+    static func writeInteger(_ value: Int, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for the 20 digits of UInt64.max
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var start = buffer.count
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start...]))
+        }
     }
 
     static func writeString(_ text: String, to bytes: inout [UInt8]) {

@@ -4,17 +4,25 @@ import Synchronization
 /// (a principal's memberships, a profile, the site's branding). A change this process makes calls
 /// `invalidateAfterCommit()` inside its transaction, so it applies here at once, and only once it
 /// committed; other processes see it within `interval`.
+///
+/// Inlinable for the same reason as `BoundedMemo`: plugins' caches are specialized for their key types.
 public final class ReadThroughCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    private struct Entry: Sendable {
-        let value: Value
-        let at: ContinuousClock.Instant
-        let generation: Int
+    @usableFromInline struct Entry: Sendable {
+        @usableFromInline let value: Value
+        @usableFromInline let at: ContinuousClock.Instant
+        @usableFromInline let generation: Int
+
+        @usableFromInline init(value: Value, at: ContinuousClock.Instant, generation: Int) {
+            self.value = value
+            self.at = at
+            self.generation = generation
+        }
     }
 
     public let interval: Duration
-    private let capacity: Int
-    private let generation = Atomic<Int>(0)
-    private let entries = Mutex<[Key: Entry]>([:])
+    @usableFromInline let capacity: Int
+    @usableFromInline let generation = Atomic<Int>(0)
+    @usableFromInline let entries = Mutex<[Key: Entry]>([:])
 
     public init(interval: Duration, capacity: Int = 50_000) {
         self.interval = interval
@@ -22,6 +30,7 @@ public final class ReadThroughCache<Key: Hashable & Sendable, Value: Sendable>: 
     }
 
     /// The cached value, or `load()`'s (then cached).
+    @inlinable
     public func value(for key: Key, load: () async throws -> Value) async throws -> Value {
         let now = ContinuousClock.now
         let current = generation.load(ordering: .relaxed)

@@ -14,12 +14,26 @@ struct SecurityHeadersMiddleware: RequestPhase {
     /// `Host` values already judged, plain ASCII only (where `==` is byte equality): a client sends the
     /// same one on every request.
     private let judgedHosts = BoundedMemo<String, Bool>(capacity: 1024)
+    /// The headers every response gets, made once (a field made from text checks every byte of it): those
+    /// that replace the handler's, and those that apply only when the handler set none.
+    private let replacing: [HTTPField]
+    private let defaults: [HTTPField]
+    private let varyOrigin = HTTPField(name: .vary, value: "Origin")
 
     init(cors: CORSSettings, security: SecuritySettings, allowedHosts: [String], renderer: ProblemRenderer) {
         self.cors = cors
         self.security = security
         self.allowedHosts = allowedHosts.map { $0.lowercased() }
         self.renderer = renderer
+        var replacing = [
+            HTTPField(name: .xContentTypeOptions, value: "nosniff"), HTTPField(name: .xFrameOptions, value: "DENY"),
+            HTTPField(name: .referrerPolicy, value: "no-referrer"), HTTPField(name: .crossOriginOpenerPolicy, value: "same-origin"),
+        ]
+        if security.hstsMaxAge.wholeSeconds > 0 {
+            replacing.append(HTTPField(name: .strictTransportSecurity, value: "max-age=\(security.hstsMaxAge.wholeSeconds); includeSubDomains"))
+        }
+        self.replacing = replacing
+        defaults = [HTTPField(name: .contentSecurityPolicy, value: security.contentSecurityPolicy), HTTPField(name: .cacheControl, value: "no-store")]
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -42,7 +56,9 @@ struct SecurityHeadersMiddleware: RequestPhase {
             if cors.allowCredentials { response.headers[.accessControlAllowCredentials] = "true" }
             if !cors.exposedHeaders.isEmpty { response.headers[.accessControlExposeHeaders] = cors.exposedHeaders.joined(separator: ", ") }
         }
-        if !cors.allowsAnyOrigin { response.headers[values: .vary].append("Origin") }
+        if !cors.allowsAnyOrigin {
+            if response.headers.contains(.vary) { response.headers[values: .vary].append("Origin") } else { response.headers.append(varyOrigin) }
+        }
         addSecurityHeaders(&response.headers)
         return response
     }
@@ -64,15 +80,10 @@ struct SecurityHeadersMiddleware: RequestPhase {
     }
 
     private func addSecurityHeaders(_ headers: inout HTTPFields) {
-        headers[.xContentTypeOptions] = "nosniff"
-        headers[.xFrameOptions] = "DENY"
-        headers[.referrerPolicy] = "no-referrer"
-        headers[.crossOriginOpenerPolicy] = "same-origin"
-        if headers[.contentSecurityPolicy] == nil { headers[.contentSecurityPolicy] = security.contentSecurityPolicy }
-        if headers[.cacheControl] == nil { headers[.cacheControl] = "no-store" }
-        if security.hstsMaxAge.wholeSeconds > 0 {
-            headers[.strictTransportSecurity] = "max-age=\(security.hstsMaxAge.wholeSeconds); includeSubDomains"
+        for field in replacing {
+            if headers.contains(field.name) { headers[fields: field.name] = [field] } else { headers.append(field) }
         }
+        for field in defaults where !headers.contains(field.name) { headers.append(field) }
     }
 
     private func isAllowed(origin: String) -> Bool {
