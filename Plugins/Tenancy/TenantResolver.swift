@@ -18,15 +18,14 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
         let usable: Bool
     }
 
-    /// What a request acting in one org adds to the principal, made once when the memberships are read,
-    /// with whether all its text compares byte for byte (`comparesExactly`), so no request scans it again.
-    struct OrgAttributes: Sendable {
+    /// What a request acting in one org adds to the principal, made once when the memberships are read.
+    /// An object: a remembered principal keeps what it became with these attributes under this object's
+    /// identity (`Principal.derivedPrincipal`), and memberships read again make a new one.
+    final class OrgAttributes: Sendable {
         let values: [String: JSONValue]
-        let comparesExactly: Bool
 
         init(_ values: [String: JSONValue]) {
             self.values = values
-            comparesExactly = JSONValue.comparesExactly(values)
         }
     }
 
@@ -41,22 +40,6 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
     let tiers: [String: LicenseTier]
     private let users: ReadThroughCache<UUID, UserFacts>
     private let orgs: ReadThroughCache<String, OrgFacts?>
-    /// Principals already enriched, by the authenticated principal and what was added to it. A client
-    /// sends the same token many times and both parts come from caches, so the same request finds the same
-    /// principal — one storage for its attributes, which makes every later comparison of them (the policy
-    /// principal cache, the decision memo) immediate.
-    private let enriched = BoundedMemo<EnrichedKey, Principal>(capacity: 4096)
-
-    struct EnrichedKey: Hashable, Sendable {
-        let principal: Principal
-        let added: [String: JSONValue]
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(principal)
-            hasher.combine(added["org_id"])
-        }
-    }
-
     static let header = "X-Org-ID"
     static let headerName = HTTPField.Name(header)!
     static let staffRoles: Set<String> = ["platform_admin", "support_readonly"]
@@ -98,17 +81,17 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
             let chosen = [inPath, claimed, facts.defaultOrg].lazy.compactMap { $0 }.first { facts.attributes[$0] != nil }
             added = chosen.flatMap { facts.attributes[$0] } ?? Self.noOrganization
         }
-        // Remembered only when the key compares byte for byte, as the policies read it.
-        let memoizable = stored && added.comparesExactly && principal.comparesExactly
-        let key = EnrichedKey(principal: principal, added: added.values)
-        if memoizable, let known = enriched[key] { return known }
+        // A client sends the same token many times and both parts come from caches: the cached principal
+        // keeps what it became with each set of attributes, so the same request finds the same principal
+        // (and its view for the policies, made once).
+        guard stored else { return Self.adding(added, to: principal) }
+        return principal.derivedPrincipal(for: added) { Self.adding(added, to: principal).remembered() }
+    }
+
+    static func adding(_ added: OrgAttributes, to principal: Principal) -> Principal {
         var result = principal
         result.attributes.reserveCapacity(principal.attributes.count + added.values.count)  // one copy of the cached claims, at its final size
         for (name, value) in added.values { result.attributes[name] = value }
-        if memoizable {
-            result = result.remembered()
-            enriched.remember(result, for: key)
-        }
         return result
     }
 

@@ -72,7 +72,7 @@ struct KeycloakAuthenticator: Authenticator {
         principal.attributes["mfa"] = .bool(passedSecondFactor(claims))
         principal.attributes["email"] = .string(user.email)
         principal.attributes["name"] = .string(user.displayName)
-        return Verified(principal: principal, kid: kid, user: user.id)
+        return Verified(principal: principal.remembered(), kid: kid, user: user.id)
     }
 
     /// Realm roles and this client's roles (other clients' roles are theirs).

@@ -59,7 +59,7 @@ struct LocalAuthenticator: Authenticator {
         guard let sid = jws.claims["sid"]?.stringValue.flatMap({ UUID(canonical: $0) }) else { throw TokenRejection.missingClaim("sid") }
         var principal = TokenPrincipal.make(claims: jws.claims, roles: TokenPrincipal.realmRoles(jws.claims), authenticator: name)
         principal.impersonatorID = jws.claims["act"]?["sub"]?.stringValue
-        return Verified(principal: principal, session: sid)
+        return Verified(principal: principal.remembered(), session: sid)
     }
 }
 

@@ -28,6 +28,25 @@ public struct Principal: Sendable, Hashable {
         return copy
     }
 
+    /// Whether this principal was marked by `remembered()`.
+    public var isRemembered: Bool { derived != nil }
+
+    /// For a remembered principal: the principal `make` returns for `key`, made once and kept with this
+    /// principal (for its last few keys). `key` is compared by identity and kept alive by the entry, so it
+    /// must be an object that stands for what `make` adds (a new object when that changes). For a principal
+    /// that is not remembered, `make` runs every time. An enricher uses it to add the same attributes to the
+    /// same cached principal without comparing either.
+    public func derivedPrincipal(for key: AnyObject & Sendable, make: () throws -> Principal) rethrows -> Principal {
+        guard let derived else { return try make() }
+        if let known = derived.principals.withLock({ entries in entries.first { $0.key === key }?.principal }) { return known }
+        let made = try make()
+        derived.principals.withLock { entries in
+            if entries.count >= PrincipalDerivations.keptPrincipals { entries.removeFirst() }
+            entries.append((key, made))
+        }
+        return made
+    }
+
     public static func == (a: Principal, b: Principal) -> Bool {
         a.id == b.id && a.roles == b.roles && a.attributes == b.attributes && a.authenticator == b.authenticator
             && a.impersonatorID == b.impersonatorID

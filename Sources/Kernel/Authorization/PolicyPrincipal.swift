@@ -112,6 +112,9 @@ final class PolicyPrincipalCache: Sendable {
 /// What the Kernel made from a remembered principal (`Principal.remembered()`), kept with it.
 final class PrincipalDerivations: Sendable {
     let policyPrincipal = Mutex<PolicyPrincipal?>(nil)
+    /// `Principal.derivedPrincipal(for:make:)`'s, the most recent last.
+    let principals = Mutex<[(key: AnyObject & Sendable, principal: Principal)]>([])
+    static let keptPrincipals = 4
 }
 
 /// A principal's attributes converted to CEL once, for every check of the request.

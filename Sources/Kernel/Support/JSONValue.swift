@@ -63,7 +63,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
     /// Compact JSON as UTF-8 bytes, as `jsonString()` writes it.
     public var jsonBytes: [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(256)
+        bytes.reserveCapacity(512)
         write(to: &bytes)
         return bytes
     }
@@ -93,15 +93,33 @@ public enum JSONValue: Sendable, Hashable, Codable {
             bytes.append(UInt8(ascii: "]"))
         case .object(let members):
             bytes.append(UInt8(ascii: "{"))
-            // The dictionary's slots sorted by key: no copy of the members to sort.
-            var order = Array(members.indices)
-            order.sort { Self.precedes(members[$0].key, members[$1].key) }
-            for (position, index) in order.enumerated() {
-                if position > 0 { bytes.append(UInt8(ascii: ",")) }
-                let member = members[index]
-                Self.writeString(member.key, to: &bytes)
-                bytes.append(UInt8(ascii: ":"))
-                member.value.write(to: &bytes)
+            // The members in key order, sorted as positions in the dictionary: comparing keys through
+            // `keys` copies no values (a small key is no heap object). A few keys sort by insertion as they
+            // are read; many by the standard sort.
+            withUnsafeTemporaryAllocation(of: Dictionary<String, JSONValue>.Index.self, capacity: members.count) { buffer in
+                var order = buffer
+                var count = 0
+                var index = members.startIndex
+                while index != members.endIndex {
+                    var position = count
+                    if members.count <= 16 {
+                        let key = members.keys[index]
+                        while position > 0, Self.precedes(key, members.keys[order[position - 1]]) {
+                            order[position] = order[position - 1]
+                            position -= 1
+                        }
+                    }
+                    order[position] = index
+                    count += 1
+                    members.formIndex(after: &index)
+                }
+                if members.count > 16 { order.sort { Self.precedes(members.keys[$0], members.keys[$1]) } }
+                for position in 0..<count {
+                    if position > 0 { bytes.append(UInt8(ascii: ",")) }
+                    Self.writeString(members.keys[order[position]], to: &bytes)
+                    bytes.append(UInt8(ascii: ":"))
+                    members.values[order[position]].write(to: &bytes)
+                }
             }
             bytes.append(UInt8(ascii: "}"))
         }

@@ -22,6 +22,22 @@ struct JSONValueTests {
         #expect(JSONValue.string("\"\\\u{8}\u{c}\r\u{1f}ok").jsonString() == #""\"\\\b\f\r\u001fok""#)
     }
 
+    @Test func integersAndLargeObjectsAreWrittenInOrder() throws {
+        #expect(JSONValue.array([.int(0), .int(-1), .int(7), .int(Int.max), .int(Int.min)]).jsonString()
+            == "[0,-1,7,\(Int.max),\(Int.min)]")
+        // More members than the writer sorts by insertion: the standard sort, same order.
+        var numbers: [String: Int] = [:]
+        for number in 0..<40 { numbers["k\(number)"] = number * 37 - 500 }
+        numbers["é"] = 1
+        numbers["K"] = 2
+        let members = numbers.mapValues { JSONValue.int($0) }
+        let expected = "{" + numbers.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            .map { "\"\($0)\":\(numbers[$0]!)" }.joined(separator: ",") + "}"
+        #expect(JSONValue.object(members).jsonString() == expected)
+        let decoded = try JSONDecoder().decode(JSONValue.self, from: Data(JSONValue.object(members).jsonBytes))
+        #expect(decoded == .object(members))
+    }
+
     @Test func stringListsAreReadDirectlyAndEscapesStillWork() {
         #expect(JSONValue.strings(fromJSON: "[]") == [])
         #expect(JSONValue.strings(fromJSON: "[ ]") == [])
