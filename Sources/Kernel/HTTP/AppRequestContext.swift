@@ -10,10 +10,14 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var requestID: String
     /// Set by the authentication phase; `nil` for anonymous requests.
     public var principal: Principal? {
-        didSet { policyPrincipalBox = principal.map { PolicyPrincipalBox($0) } }
+        // A remembered principal keeps its own policy view; any other gets one made for this request.
+        didSet { policyPrincipalBox = principal.flatMap { $0.isRemembered ? nil : PolicyPrincipalBox($0) } }
     }
     /// The principal as the policies see it, built at the first decision and kept for the request's others.
-    var policyPrincipal: PolicyPrincipal? { policyPrincipalBox?.value }
+    var policyPrincipal: PolicyPrincipal? {
+        if let principal, principal.isRemembered { return PolicyPrincipalCache.shared.principal(for: principal) }
+        return policyPrincipalBox?.value
+    }
     private var policyPrincipalBox: PolicyPrincipalBox?
     /// Set by tenant resolution: the organization the request acts in.
     public var tenant: Tenant?

@@ -101,13 +101,14 @@ struct RouteTable<Value: Sendable>: Sendable {
         var captures: [(name: Substring, start: Int, end: Int)] = []
         var contiguous = path
         guard let found = contiguous.withUTF8({ match($0, from: 0, node: 0, captures: &captures) }), let value = nodes[found].value else { return nil }
-        var parameters = Parameters()
+        // Made in one call, in path order (a name read back gets its first segment): Hummingbird's
+        // dictionary is not specialized here, and each assignment would hash and search it anew.
         let utf8 = contiguous.utf8
-        for capture in captures.reversed() {
+        let parameters = Parameters(captures.reversed().map { capture in
             let start = utf8.index(utf8.startIndex, offsetBy: capture.start)
             let end = utf8.index(start, offsetBy: capture.end - capture.start)
-            parameters[capture.name] = contiguous[start..<end]
-        }
+            return (key: capture.name, value: contiguous[start..<end])
+        })
         return (value, parameters)
     }
 
