@@ -76,16 +76,24 @@ final class TenantResolver: PrincipalEnricher, OrganizationRateLimits, Sendable 
         } else {
             // On the org-scoped API the org in the path is the one the request acts in, when the user belongs
             // to it; otherwise the token's org, else the first membership.
-            let inPath = context.endpointPath?.hasPrefix("/api/v1/orgs/{id}") == true ? context.parameters.get("id")?.lowercased() : nil
-            let claimed = principal.attributes["org_id"]?.stringValue?.lowercased()
-            let chosen = [inPath, claimed, facts.defaultOrg].lazy.compactMap { $0 }.first { facts.attributes[$0] != nil }
-            added = chosen.flatMap { facts.attributes[$0] } ?? Self.noOrganization
+            var chosen: OrgAttributes?
+            if context.endpointPath?.hasPrefix("/api/v1/orgs/{id}") == true, let inPath = context.parameters.get("id") {
+                chosen = facts.attributes[Self.lowercased(inPath)]
+            }
+            if chosen == nil, let claimed = principal.attributes["org_id"]?.stringValue { chosen = facts.attributes[Self.lowercased(claimed)] }
+            if chosen == nil, let first = facts.defaultOrg { chosen = facts.attributes[first] }
+            added = chosen ?? Self.noOrganization
         }
         // A client sends the same token many times and both parts come from caches: the cached principal
         // keeps what it became with each set of attributes, so the same request finds the same principal
         // (and its view for the policies, made once).
         guard stored else { return Self.adding(added, to: principal) }
         return principal.derivedPrincipal(for: added) { Self.adding(added, to: principal).remembered() }
+    }
+
+    /// `text` lower-cased, without a copy when it has no upper-case letter (ids usually have none).
+    static func lowercased(_ text: some StringProtocol) -> String {
+        text.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A || $0 >= 0x80 }) ? text.lowercased() : String(text)
     }
 
     static func adding(_ added: OrgAttributes, to principal: Principal) -> Principal {

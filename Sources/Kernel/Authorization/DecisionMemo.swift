@@ -15,6 +15,20 @@ final class DecisionMemo: Sendable {
         let resourceID: String
         let resourceAttributes: [String: JSONValue]
         let actions: [String]
+
+        /// Everything but the resource's attributes, which equality compares: hashing a dictionary hashes
+        /// each member with a hasher of its own, and checks of one resource by one principal rarely differ
+        /// only there.
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(generation)
+            hasher.combine(attributes)
+            hasher.combine(principalID)
+            hasher.combine(roles)
+            hasher.combine(kind)
+            hasher.combine(resourceID)
+            hasher.combine(resourceAttributes.count)
+            hasher.combine(actions)
+        }
     }
 
     private struct Entry: Sendable {
