@@ -21,7 +21,8 @@ public struct Principal: Sendable, Hashable {
 
     /// This principal, marked as one a cache hands out to many requests: what the Kernel makes from it
     /// (its view for the policies) is then made once and kept with it, rather than looked up by its value
-    /// on every request. For plugins that remember principals (an enricher's memo).
+    /// on every request. For plugins that remember principals (token caches, an enricher's memo); the
+    /// Kernel marks any other when a request takes it on, so its view is made once per request.
     public func remembered() -> Principal {
         var copy = self
         copy.derived = PrincipalDerivations()
@@ -29,7 +30,7 @@ public struct Principal: Sendable, Hashable {
     }
 
     /// Whether this principal was marked by `remembered()`.
-    public var isRemembered: Bool { derived != nil }
+    var isRemembered: Bool { derived != nil }
 
     /// For a remembered principal: the principal `make` returns for `key`, made once and kept with this
     /// principal (for its last few keys). `key` is compared by identity and kept alive by the entry, so it

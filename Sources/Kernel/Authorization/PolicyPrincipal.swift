@@ -60,21 +60,6 @@ public struct PolicyPrincipal: Sendable {
     fileprivate mutating func markShared() { shared = true }
 }
 
-/// A request's principal as the policies see it, made when first needed (many requests decide nothing).
-final class PolicyPrincipalBox: Sendable {
-    let principal: Principal
-    private let made = Mutex<PolicyPrincipal?>(nil)
-
-    init(_ principal: Principal) { self.principal = principal }
-
-    var value: PolicyPrincipal {
-        if let done = made.withLock({ $0 }) { return done }
-        let value = PolicyPrincipalCache.shared.principal(for: principal)
-        made.withLock { $0 = value }
-        return value
-    }
-}
-
 /// Policy principals already made, with their attributes already converted to CEL, by what they are made
 /// from: a client sends the same token many times, and the view of it depends on nothing else, so each
 /// identity is converted once rather than on every request.

@@ -37,10 +37,10 @@ final class SQLiteReader: SQLDatabase, @unchecked Sendable {
     private let statementCapacity = 128
     private let busyTimeoutMilliseconds: Int32
     private let threadPool: NIOThreadPool
-    /// Whether a transaction (`BEGIN`) is open, and the wal-index header read just before it began: nil
-    /// when there was none to read (the connection had not opened the WAL yet), and then the transaction
-    /// ends with the read.
-    private var transactionOpen = false
+    /// Whether a snapshot (a `BEGIN` transaction) is open, and the wal-index header read just before it
+    /// began: nil when there was none to read (the connection had not opened the WAL yet), and then the
+    /// transaction ends with the read.
+    private(set) var holdsSnapshot = false
     private var snapshotHeader: WALIndexHeader?
     private let decoder = SQLiteDataDecoder()
     private let encoder = SQLiteDataEncoder()
@@ -80,22 +80,19 @@ final class SQLiteReader: SQLDatabase, @unchecked Sendable {
         }
     }
 
-    /// Whether a snapshot is open (the store ends idle ones).
-    var holdsSnapshot: Bool { transactionOpen }
-
     /// Readies the reader for one `Database.read`, whose queries then all see one snapshot: keeps the
     /// snapshot it holds if nothing has been committed since it began, otherwise ends it and begins a new
     /// one (taken by the read's first query).
     func beginRead() throws {
         guard let handle else { throw SQLiteReadError(code: SQLITE_MISUSE, message: "the reader is closed") }
         let header = WALIndexHeader.current(handle)
-        if transactionOpen {
+        if holdsSnapshot {
             // A failed statement may have ended the transaction already.
             if let kept = snapshotHeader, header == kept, sqlite_nio_sqlite3_get_autocommit(handle) == 0 { return }
             try endSnapshot()
         }
         try run("BEGIN", on: handle)
-        transactionOpen = true
+        holdsSnapshot = true
         snapshotHeader = header
     }
 
@@ -107,7 +104,7 @@ final class SQLiteReader: SQLDatabase, @unchecked Sendable {
     /// the size at which SQLite checkpoints (1,000 pages), reads end their snapshots as they finish, as if
     /// none were kept, until a checkpoint has let the WAL start over.
     func endRead() throws {
-        guard transactionOpen else { return }
+        guard holdsSnapshot else { return }
         if let kept = snapshotHeader, kept.frames < Self.checkpointFrames { return }
         try endSnapshot()
     }
@@ -117,8 +114,8 @@ final class SQLiteReader: SQLDatabase, @unchecked Sendable {
 
     /// Ends the open snapshot, if any (the store calls it for idle readers, and after a failed read).
     func endSnapshot() throws {
-        guard transactionOpen, let handle else { return }
-        transactionOpen = false
+        guard holdsSnapshot, let handle else { return }
+        holdsSnapshot = false
         snapshotHeader = nil
         guard sqlite_nio_sqlite3_get_autocommit(handle) == 0 else { return }
         try run("COMMIT", on: handle)

@@ -16,8 +16,13 @@ final class SQLiteStore: DatabaseStore {
     private let readers: [SQLiteReader]
     private let readPermits: AsyncSemaphore
     /// Readers not in use, the most recently used last (the next one taken, its snapshot likely current),
-    /// each with when it was handed back.
-    private let freeReaders: Mutex<[(index: Int, since: ContinuousClock.Instant)]>
+    /// each with when it was handed back; and whether the store is closed. A reader in the list is in no
+    /// task's hands, so what holds the lock may use it.
+    private struct Pool {
+        var free: [(index: Int, since: ContinuousClock.Instant)]
+        var closed = false
+    }
+    private let pool: Mutex<Pool>
     /// Ends snapshots that readers have held unused for `idleSnapshot`: an open snapshot keeps a checkpoint
     /// from copying newer pages into the database and the WAL from starting over.
     private let sweeper = Mutex<Task<Void, Never>?>(nil)
@@ -32,7 +37,7 @@ final class SQLiteStore: DatabaseStore {
         self.threadPool = threadPool
         self.readers = readers
         self.readPermits = AsyncSemaphore(permits: readers.count)
-        self.freeReaders = Mutex(readers.indices.map { ($0, ContinuousClock.now) })
+        self.pool = Mutex(Pool(free: readers.indices.map { ($0, ContinuousClock.now) }))
         self.logger = logger
         if !readers.isEmpty {
             let task = Task { [weak self] in
@@ -48,26 +53,23 @@ final class SQLiteStore: DatabaseStore {
 
     /// How many readers not in use hold a snapshot.
     var snapshotsHeld: Int {
-        freeReaders.withLock { free in free.count { readers[$0.index].holdsSnapshot } }
+        pool.withLock { pool in pool.free.count { readers[$0.index].holdsSnapshot } }
     }
 
-    /// Ends the snapshots of readers unused for `idleSnapshot`, each taken out of use meanwhile.
+    /// Ends the snapshots of readers unused for `idleSnapshot`. Under the pool's lock, so that no read takes
+    /// such a reader meanwhile and `close` never closes one in use here; ending a read snapshot only
+    /// releases its locks.
     private func endIdleSnapshots() {
-        for _ in readers.indices {
-            guard readPermits.tryWait() else { return }
-            defer { readPermits.signal() }
-            let limit = ContinuousClock.now - Self.idleSnapshot
-            guard let index = freeReaders.withLock({ free -> Int? in
-                guard let position = free.firstIndex(where: { $0.since <= limit && readers[$0.index].holdsSnapshot }) else { return nil }
-                return free.remove(at: position).index
-            }) else { return }
-            do {
-                try readers[index].endSnapshot()
-            } catch {
-                logger.warning("ending an idle read snapshot failed", metadata: ["error": "\(error)"])
+        let limit = ContinuousClock.now - Self.idleSnapshot
+        pool.withLock { pool in
+            guard !pool.closed else { return }
+            for (index, since) in pool.free where since <= limit && readers[index].holdsSnapshot {
+                do {
+                    try readers[index].endSnapshot()
+                } catch {
+                    logger.warning("ending an idle read snapshot failed", metadata: ["error": "\(error)"])
+                }
             }
-            // Back at the bottom: the least recently used.
-            freeReaders.withLock { $0.insert((index, limit), at: 0) }
         }
     }
 
@@ -138,8 +140,8 @@ final class SQLiteStore: DatabaseStore {
             return try await withWriter(body)
         }
         return try await readPermits.withPermit {
-            let index = freeReaders.withLock { $0.removeLast().index }
-            defer { freeReaders.withLock { $0.append((index, ContinuousClock.now)) } }
+            let index = pool.withLock { $0.free.removeLast().index }
+            defer { pool.withLock { $0.free.append((index, ContinuousClock.now)) } }
             let reader = readers[index]
             do {
                 try reader.beginRead()
@@ -158,10 +160,8 @@ final class SQLiteStore: DatabaseStore {
         try await writeLock.withPermit { try await body(sql(writer)) }
     }
 
-    private let closed = Mutex(false)
-
     func close() async {
-        guard closed.withLock({ wasClosed in defer { wasClosed = true }; return !wasClosed }) else { return }
+        guard pool.withLock({ pool in defer { pool.closed = true }; return !pool.closed }) else { return }
         sweeper.withLock { $0?.cancel() }
         for reader in readers { await reader.close() }
         try? await writer.close()

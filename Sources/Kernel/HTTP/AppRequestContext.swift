@@ -10,15 +10,12 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var requestID: String
     /// Set by the authentication phase; `nil` for anonymous requests.
     public var principal: Principal? {
-        // A remembered principal keeps its own policy view; any other gets one made for this request.
-        didSet { policyPrincipalBox = principal.flatMap { $0.isRemembered ? nil : PolicyPrincipalBox($0) } }
+        // Remembered, so that its view for the policies is made at the first decision and kept with it: for
+        // the request's other decisions, and for later requests when a cache handed it out remembered.
+        didSet { if let principal, !principal.isRemembered { self.principal = principal.remembered() } }
     }
-    /// The principal as the policies see it, built at the first decision and kept for the request's others.
-    var policyPrincipal: PolicyPrincipal? {
-        if let principal, principal.isRemembered { return PolicyPrincipalCache.shared.principal(for: principal) }
-        return policyPrincipalBox?.value
-    }
-    private var policyPrincipalBox: PolicyPrincipalBox?
+    /// The principal as the policies see it.
+    var policyPrincipal: PolicyPrincipal? { principal.map { PolicyPrincipalCache.shared.principal(for: $0) } }
     /// Set by tenant resolution: the organization the request acts in.
     public var tenant: Tenant?
     /// The client's IP (the peer, or from `X-Forwarded-For` behind a trusted proxy).

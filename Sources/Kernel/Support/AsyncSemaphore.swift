@@ -15,7 +15,12 @@ public final class AsyncSemaphore: Sendable {
     public func wait() async {
         // A free permit is taken without suspending: a continuation, even one resumed at once, re-enqueues
         // the task, a thread wake-up on every database read.
-        if tryWait() { return }
+        let taken = state.withLock { state -> Bool in
+            guard state.available > 0 else { return false }
+            state.available -= 1
+            return true
+        }
+        if taken { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let acquired = state.withLock { state -> Bool in
                 if state.available > 0 {
@@ -26,15 +31,6 @@ public final class AsyncSemaphore: Sendable {
                 return false
             }
             if acquired { continuation.resume() }
-        }
-    }
-
-    /// Takes a permit if one is free, without waiting.
-    public func tryWait() -> Bool {
-        state.withLock { state in
-            guard state.available > 0 else { return false }
-            state.available -= 1
-            return true
         }
     }
 

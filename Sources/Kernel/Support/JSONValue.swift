@@ -94,31 +94,29 @@ public enum JSONValue: Sendable, Hashable, Codable {
         case .object(let members):
             bytes.append(UInt8(ascii: "{"))
             // The members in key order, sorted as positions in the dictionary: comparing keys through
-            // `keys` copies no values (a small key is no heap object). A few keys sort by insertion as they
-            // are read; many by the standard sort.
+            // `keys` copies no values (a small key is no heap object). A few sort by insertion, in place.
             withUnsafeTemporaryAllocation(of: Dictionary<String, JSONValue>.Index.self, capacity: members.count) { buffer in
                 var order = buffer
-                var count = 0
-                var index = members.startIndex
-                while index != members.endIndex {
-                    var position = count
-                    if members.count <= 16 {
-                        let key = members.keys[index]
-                        while position > 0, Self.precedes(key, members.keys[order[position - 1]]) {
-                            order[position] = order[position - 1]
+                _ = order.initialize(from: members.indices)
+                let precedes = { (a: Dictionary<String, JSONValue>.Index, b: Dictionary<String, JSONValue>.Index) in
+                    Self.precedes(members.keys[a], members.keys[b])
+                }
+                if order.count > 16 {
+                    order.sort(by: precedes)
+                } else {
+                    for sorted in order.indices.dropFirst() {
+                        var position = sorted
+                        while position > 0, precedes(order[position], order[position - 1]) {
+                            order.swapAt(position, position - 1)
                             position -= 1
                         }
                     }
-                    order[position] = index
-                    count += 1
-                    members.formIndex(after: &index)
                 }
-                if members.count > 16 { order.sort { Self.precedes(members.keys[$0], members.keys[$1]) } }
-                for position in 0..<count {
+                for (position, index) in order.enumerated() {
                     if position > 0 { bytes.append(UInt8(ascii: ",")) }
-                    Self.writeString(members.keys[order[position]], to: &bytes)
+                    Self.writeString(members.keys[index], to: &bytes)
                     bytes.append(UInt8(ascii: ":"))
-                    members.values[order[position]].write(to: &bytes)
+                    members.values[index].write(to: &bytes)
                 }
             }
             bytes.append(UInt8(ascii: "}"))
