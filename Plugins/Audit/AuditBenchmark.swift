@@ -55,7 +55,7 @@ public enum AuditBenchmark {
         let append = try await timed {
             for start in stride(from: 0, to: count, by: 100) {
                 let drafts = (start..<min(start + 100, count)).map(draft)
-                try await database.transaction { sql in try await service.trail.append(drafts, in: sql) }
+                _ = try await database.transaction { sql in try await service.trail.append(drafts, in: sql) }
             }
         }
         var report: ChainVerifier.Report?

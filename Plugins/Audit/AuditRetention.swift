@@ -46,7 +46,7 @@ extension AuditService {
         let folder = (settings.archiveDirectory as NSString).appendingPathComponent(chain)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let path = (folder as NSString).appendingPathComponent("\(from)-\(through).jsonl")
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)  // opening it below fails if this did
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         defer { try? handle.close() }
         var after = from - 1

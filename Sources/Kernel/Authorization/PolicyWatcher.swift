@@ -46,7 +46,7 @@ final class PolicyWatcher: Service {
         source.setEventHandler { [weak self] in self?.requestReload() }
         source.resume()
         defer { source.cancel() }
-        try? await cancelWhenGracefulShutdown { await self.watch() }
+        await cancelWhenGracefulShutdown { await self.watch() }
     }
 
     // Walking the directory and compiling policies is blocking work: it runs on NIO's thread pool, never on

@@ -32,7 +32,7 @@ final class OutboxDispatcher: Service {
             try? await gracefulShutdown()
             return
         }
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 for subscription in self.subscriptions {
                     group.addTask { await self.loop(subscription) }

@@ -37,7 +37,7 @@ final class JobWorker: Service {
     func run() async throws {
         try await register()
         // Shutdown cancels claiming and the heartbeat loop (not the running jobs, which `drain` waits for).
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 for name in self.queues {
                     group.addTask { await self.claimLoop(name) }

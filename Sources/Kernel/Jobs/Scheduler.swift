@@ -26,7 +26,7 @@ final class Scheduler: Service {
             return
         }
         try await register()
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do { try await self.tick() } catch is CancellationError { return } catch {
                     self.logger.warning("scheduler tick failed", metadata: ["error": .string("\(error)")])
