@@ -114,9 +114,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(
+            name: "LintelPlugins",
+            dependencies: ["Kernel", "Tenancy", "Auth", "Audit"]
+        ),
         .executableTarget(
             name: "lintel",
-            dependencies: ["Kernel", "LintelCLI", "Tenancy", "Auth", "Audit"]
+            dependencies: ["LintelCLI", "LintelPlugins"]
         ),
         .executableTarget(
             name: "lintel-bench",
@@ -125,7 +129,9 @@ let package = Package(
                 "Audit",
                 "Policy",
                 "CEL",
+                "LintelPlugins",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Benchmarks/lintel-bench"

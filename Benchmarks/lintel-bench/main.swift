@@ -13,6 +13,7 @@ import ServiceLifecycle
 //   lintel-bench policy POLICY_DIR COUNT    the embedded decision point: COUNT checks, median and p99 per check
 //   lintel-bench audit DATABASE_URL COUNT   audit appends against plain inserts of the same rows, then chain verification
 //   lintel-bench reads DATABASE_URL COUNT   one small read through Database.read, 32 concurrent
+//   lintel-bench handler CONF TOKEN PATH COUNT  the responder's own work per request: /healthz and GET PATH
 
 /// A plugin with one job kind that does nothing, so the figure is the queue's own cost.
 struct BenchPlugin: Plugin {
@@ -135,9 +136,11 @@ case "reads" where arguments.count == 4:
     try await benchmarkReads(database: arguments[2], count: Int(arguments[3]) ?? 20_000)
 case "bare-http" where arguments.count == 3:
     try await bareHTTP(port: Int(arguments[2]) ?? 8200)
+case "handler" where arguments.count == 6:
+    try await HandlerBenchmark.run(conf: arguments[2], token: arguments[3], path: arguments[4], count: Int(arguments[5]) ?? 100_000)
 case "policy" where arguments.count == 4 || arguments.count == 5:
     try PolicyBenchmark.run(repositoryPolicies: arguments[2], iterations: Int(arguments[3]) ?? 200_000, only: arguments.count == 5 ? arguments[4] : nil)
 default:
-    FileHandle.standardError.write(Data("usage: lintel-bench jobs DATABASE_URL COUNT | audit DATABASE_URL COUNT | reads DATABASE_URL COUNT | bare-http PORT | policy POLICY_DIR COUNT\n".utf8))
+    FileHandle.standardError.write(Data("usage: lintel-bench jobs DATABASE_URL COUNT | audit DATABASE_URL COUNT | reads DATABASE_URL COUNT | handler CONF TOKEN PATH COUNT | bare-http PORT | policy POLICY_DIR COUNT\n".utf8))
     exit(64)
 }

@@ -1,3 +1,4 @@
 import LintelCLI
+import LintelPlugins
 
 await LintelCommandLine.main(catalog: compiledPlugins)

@@ -5,4 +5,4 @@ import Tenancy
 
 /// The one static list of plugins compiled into this binary. A plugin runs only when `site.conf`
 /// enables it with a `plugin <id> { … }` block.
-let compiledPlugins = PluginCatalog([TenancyPlugin.self, LocalAuthPlugin.self, KeycloakPlugin.self, AuditPlugin.self])
+public let compiledPlugins = PluginCatalog([TenancyPlugin.self, LocalAuthPlugin.self, KeycloakPlugin.self, AuditPlugin.self])
