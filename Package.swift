@@ -232,7 +232,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LintelTests",
-            dependencies: ["lintel", "Kernel", "LintelTesting"]
+            dependencies: ["lintel", "LintelPlugins", "Kernel", "LintelTesting"]
         ),
     ]
 )

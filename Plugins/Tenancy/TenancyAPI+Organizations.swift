@@ -78,7 +78,8 @@ extension TenancyAPI {
     }
 
     static func organizationRef(_ id: UUID) -> ResourceRef {
-        ResourceRef(kind: "organization", id: id.lowercasedString, attributes: ["org_id": .string(id.lowercasedString)])
+        let id = id.lowercasedString
+        return ResourceRef(kind: "organization", id: id, attributes: ["org_id": .string(id)])
     }
 
     /// The team `{team_id}` of the org `{id}` (404 when it is another org's).

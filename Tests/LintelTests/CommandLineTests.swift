@@ -165,7 +165,7 @@ final class Scratch: @unchecked Sendable {
     @discardableResult
     func write(_ name: String, _ text: String) -> String {
         try? FileManager.default.createDirectory(atPath: ((path + "/" + name) as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: path + "/" + name, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path + "/" + name, contents: Data(text.utf8))
         return path + "/" + name
     }
     deinit { try? FileManager.default.removeItem(atPath: path) }

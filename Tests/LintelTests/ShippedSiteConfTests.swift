@@ -1,5 +1,5 @@
 import Kernel
-@testable import lintel
+import LintelPlugins
 import Testing
 
 /// The default `site.conf` loads with the plugins compiled into the binary and keeps honouring the

@@ -30,7 +30,7 @@ final class SMTPSink: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: Self.python)
         process.arguments = [Repository.root + "/scripts/smtp-sink.py", String(port), directory.path + "/mail"]
         let log = directory.path + "/sink.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardOutput = handle
         process.standardError = handle

@@ -35,14 +35,14 @@ struct KeycloakAuthenticator: Authenticator {
     }
 
     func authenticate(_ request: RequestHead, context: AppRequestContext) async throws -> Principal? {
-        guard let token = BearerToken.from(request) else { return nil }
-        let key = cache.key(token)
+        guard var bearer = BearerToken(request) else { return nil }
+        let key = bearer.digest
         let verified: Verified
         if let hit = cache.get(key), keys.knows(hit.kid) {
             verified = hit
         } else {
             let jws: CompactJWS
-            do { jws = try CompactJWS(token) } catch { throw error.problem }
+            do { jws = try CompactJWS(bearer.text) } catch { throw error.problem }
             guard jws.claims["iss"]?.stringValue == settings.issuer else { return nil }
             do {
                 verified = try await verify(jws, context: context)

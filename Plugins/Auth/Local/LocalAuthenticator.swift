@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Kernel
 
@@ -24,8 +25,8 @@ struct LocalAuthenticator: Authenticator {
     let cache = VerifiedTokenCache<Outcome>()
 
     func authenticate(_ request: RequestHead, context: AppRequestContext) async throws -> Principal? {
-        guard let token = BearerToken.from(request) else { return nil }
-        let key = cache.key(token)
+        guard var bearer = BearerToken(request) else { return nil }
+        let key = bearer.digest
         let verified: Verified
         switch cache.get(key) {
         case .verified(let hit)?:
@@ -34,7 +35,7 @@ struct LocalAuthenticator: Authenticator {
             return nil
         case nil:
             let jws: CompactJWS
-            do { jws = try CompactJWS(token) } catch { throw error.problem }
+            do { jws = try CompactJWS(bearer.text) } catch { throw error.problem }
             let expires = ClaimChecks.number(jws.claims["exp"]) ?? 0
             guard jws.claims["iss"]?.stringValue == checks.issuer else {
                 cache.put(key, .foreign, expires: expires)
@@ -63,19 +64,35 @@ struct LocalAuthenticator: Authenticator {
     }
 }
 
-/// The bearer credential of a request.
-enum BearerToken {
-    /// The token of `Authorization: Bearer <token>` (scheme case-insensitive, RFC 6750 §2.1).
-    /// Works on the header's bytes: this runs on every request, and Foundation's string trimming bridges
-    /// through NSString on Linux.
-    static func from(_ request: RequestHead) -> String? {
-        guard var header = request.headers.value(of: .authorization) else { return nil }
-        return header.withUTF8(token(in:))
+/// The bearer credential of a request, read in place in its header: the token is hashed for the caches
+/// where it lies, and copied out as text only when it must be parsed.
+struct BearerToken {
+    private var header: String
+    private let range: Range<Int>
+
+    /// The token of `Authorization: Bearer <token>` (scheme case-insensitive, RFC 6750 §2.1), when it
+    /// looks like a JWS (two dots); anything else (opaque test tokens, API keys) belongs to another
+    /// authenticator. Works on the header's bytes: this runs on every request, and Foundation's string
+    /// trimming bridges through NSString on Linux.
+    init?(_ request: RequestHead) {
+        guard var header = request.headers.value(of: .authorization), let range = header.withUTF8(Self.token(in:)) else { return nil }
+        self.header = header
+        self.range = range
+    }
+
+    /// The token's SHA-256: what the caches key on, so that tokens themselves are not kept.
+    var digest: SHA256Digest {
+        mutating get { header.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: $0[range]))) } }
+    }
+
+    /// The token, to parse.
+    var text: String {
+        mutating get { header.withUTF8 { String(decoding: $0[range], as: UTF8.self) } }
     }
 
     private static let scheme = Array("bearer".utf8)
 
-    private static func token(in bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    private static func token(in bytes: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
         let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
         var start = 0
         while start < bytes.count, isSpace(bytes[start]) { start += 1 }
@@ -85,11 +102,12 @@ enum BearerToken {
         while from < bytes.count, isSpace(bytes[from]) { from += 1 }
         var end = bytes.count
         while end > from, isSpace(bytes[end - 1]) { end -= 1 }
-        guard from < end else { return nil }
-        // A JWS has two dots; anything else (opaque test tokens, API keys) belongs to another authenticator.
-        var dots = 0
-        for byte in bytes[from..<end] where byte == UInt8(ascii: ".") { dots += 1 }
-        return dots >= 2 ? String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<end]), as: UTF8.self) : nil
+        guard from < end, let base = bytes.baseAddress else { return nil }
+        let dot = Int32(UInt8(ascii: "."))
+        guard let first = memchr(base + from, dot, end - from) else { return nil }
+        let next = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(first)) + 1
+        guard memchr(base + next, dot, end - next) != nil else { return nil }
+        return from..<end
     }
 }
 

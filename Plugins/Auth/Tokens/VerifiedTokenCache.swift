@@ -18,12 +18,6 @@ final class VerifiedTokenCache<Entry: Sendable>: Sendable {
         self.maxAge = maxAge
     }
 
-    /// The token's SHA-256 (tokens themselves are not kept), hashed in place.
-    func key(_ token: String) -> SHA256Digest {
-        var token = token
-        return token.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
-    }
-
     func get(_ key: SHA256Digest, now: Double = Date().timeIntervalSince1970) -> Entry? {
         slots.withLock { slots in
             guard let slot = slots[key] else { return nil }

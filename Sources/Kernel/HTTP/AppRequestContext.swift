@@ -6,6 +6,8 @@ import NIOCore
 /// The Kernel's request context: typed fields the middleware phases fill in, in order.
 public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// The matched route's `{name}` segments (shadows Hummingbird's `parameters`, which the Kernel leaves empty).
+    public internal(set) var parameters = RouteParameters()
     /// Set by the request-id phase: the client's well-formed `X-Request-ID`, or a new one.
     public var requestID: String
     /// Set by the authentication phase; `nil` for anonymous requests.

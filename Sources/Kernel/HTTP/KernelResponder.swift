@@ -63,7 +63,7 @@ public struct KernelResponder: HTTPResponder {
                 return try await notFound(request, context)
             }
             var context = context
-            context.coreContext.parameters = parameters
+            context.parameters = parameters
             context.coreContext.endpointPath.value = endpoint.template
             return try await handler(request, context)
         } catch let error as any HTTPResponseError {

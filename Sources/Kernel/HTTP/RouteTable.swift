@@ -48,7 +48,7 @@ struct RouteTable<Value: Sendable>: Sendable {
     }
 
     private struct Capture: Sendable {
-        let name: Substring
+        let name: String
         let node: Int
     }
 
@@ -86,7 +86,7 @@ struct RouteTable<Value: Sendable>: Sendable {
         if let name = RouteTemplate.parameter(in: segment) {
             if let existing = nodes[index].captures.first(where: { $0.name == name }) { return existing.node }
             nodes.append(Node())
-            nodes[index].captures.append(Capture(name: name, node: nodes.count - 1))
+            nodes[index].captures.append(Capture(name: String(name), node: nodes.count - 1))
             return nodes.count - 1
         }
         let bytes = Array(segment.utf8)
@@ -97,25 +97,18 @@ struct RouteTable<Value: Sendable>: Sendable {
     }
 
     /// The value whose template matches `path`, with the captured segments (slices of `path`).
-    func resolve(_ path: String) -> (value: Value, parameters: Parameters)? {
-        var captures: [(name: Substring, start: Int, end: Int)] = []
+    func resolve(_ path: String) -> (value: Value, parameters: RouteParameters)? {
+        var captures: [(name: String, start: Int, end: Int)] = []
         var contiguous = path
         guard let found = contiguous.withUTF8({ match($0, from: 0, node: 0, captures: &captures) }), let value = nodes[found].value else { return nil }
-        // Made in one call, in path order (a name read back gets its first segment): Hummingbird's
-        // dictionary is not specialized here, and each assignment would hash and search it anew.
-        let utf8 = contiguous.utf8
-        let parameters = Parameters(captures.reversed().map { capture in
-            let start = utf8.index(utf8.startIndex, offsetBy: capture.start)
-            let end = utf8.index(start, offsetBy: capture.end - capture.start)
-            return (key: capture.name, value: contiguous[start..<end])
-        })
-        return (value, parameters)
+        captures.reverse()  // recorded on the way back: last segment first
+        return (value, RouteParameters(path: contiguous, captures: captures))
     }
 
     /// The node at which the path from `offset` on ends, from `node`; captures are added on the way back,
     /// so only the successful branch records any.
     private func match(_ bytes: UnsafeBufferPointer<UInt8>, from offset: Int, node: Int,
-                       captures: inout [(name: Substring, start: Int, end: Int)]) -> Int? {
+                       captures: inout [(name: String, start: Int, end: Int)]) -> Int? {
         var start = offset
         while start < bytes.count, bytes[start] == UInt8(ascii: "/") { start += 1 }
         if start == bytes.count { return nodes[node].value == nil ? nil : node }

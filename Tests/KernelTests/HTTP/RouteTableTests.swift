@@ -14,7 +14,7 @@ struct RouteTableTests {
     private func resolve(_ table: RouteTable<String>, _ path: String) -> (String, [String: String])? {
         guard let (template, parameters) = table.resolve(path) else { return nil }
         var captured: [String: String] = [:]
-        for (name, value) in parameters { captured[String(name)] = String(value) }
+        for (name, value) in parameters.all { captured[name] = value }
         return (template, captured)
     }
 
