@@ -313,16 +313,18 @@ struct SQLiteReaderRow: SQLRow {
         guard let index = columns.index(of: column) else { throw MissingSQLiteColumn(column: column) }
         // Ids are the most read values; SQLiteKit's decoder takes them through Codable and Foundation's parser.
         // Text and integers read as themselves skip the Codable machinery too (the decoder would answer the same).
+        // Each type is checked before its value is reinterpreted as `D` (which is then that very type): a
+        // dynamic cast would cost more than the read.
         switch values[index] {
         case .text(let text):
-            if D.self == String.self { return text as! D }
-            if D.self == String?.self { return Optional(text) as! D }
+            if D.self == String.self { return unsafeBitCast(text, to: D.self) }
+            if D.self == String?.self { return unsafeBitCast(Optional(text), to: D.self) }
             if D.self == UUID.self || D.self == UUID?.self, let id = UUID(canonical: text) {
-                return D.self == UUID.self ? id as! D : Optional(id) as! D
+                return D.self == UUID.self ? unsafeBitCast(id, to: D.self) : unsafeBitCast(Optional(id), to: D.self)
             }
         case .integer(let number):
-            if D.self == Int.self { return Int(number) as! D }
-            if D.self == Int?.self { return Optional(Int(number)) as! D }
+            if D.self == Int.self { return unsafeBitCast(number, to: D.self) }
+            if D.self == Int?.self { return unsafeBitCast(Optional(number), to: D.self) }
         default:
             break
         }
