@@ -18,7 +18,7 @@ final class PolicyDirectory: @unchecked Sendable {
     func write(_ name: String, _ text: String) {
         let file = path + "/" + name
         try? FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: file, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: file, contents: Data(text.utf8))
     }
 
     /// Loads the directory, recording a test issue (and returning an empty set) if it does not compile.

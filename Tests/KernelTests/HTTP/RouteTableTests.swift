@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 @testable import Kernel
@@ -27,6 +28,27 @@ struct RouteTableTests {
         #expect(members.0 == "/api/v1/orgs/{id}/teams/{team_id}/members")
         #expect(members.1 == ["id": "a", "team_id": "b"])
         #expect(resolve(routes, "/healthz")?.1 == [:])
+    }
+
+    @Test func parametersReadAsHummingbirdsDo() throws {
+        enum Tab: String { case members, teams }
+        let routes = table(["/orgs/{id}/{tab}/{page}"])
+        let parameters = try #require(routes.resolve("/orgs/0190A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5B/teams/3")).parameters
+        #expect(parameters.get("tab") == "teams")
+        #expect(parameters["page"] == "3")
+        #expect(parameters.has("id") && !parameters.has("team_id"))
+        #expect(parameters.get("page", as: Int.self) == 3)
+        #expect(parameters.get("tab", as: Tab.self) == .teams)
+        #expect(parameters.get("id", as: UUID.self) == UUID(uuidString: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"))
+        #expect(try parameters.require("page", as: Int.self) == 3)
+        #expect(parameters.get("tab", as: Int.self) == nil)
+        // A segment that is not of the type: no resource is at that path.
+        let notANumber = #expect(throws: Problem.self) { try parameters.require("tab", as: Int.self) }
+        #expect(notANumber?.status == .notFound)
+        #expect(notANumber?.detail == "'teams' is not a valid tab; no resource exists at this path.")
+        #expect(throws: Problem.self) { try parameters.require("page", as: UUID.self) }
+        // A name the template does not have is the handler's mistake, not the client's.
+        #expect(throws: MissingRouteParameter.self) { try parameters.require("team_id") }
     }
 
     @Test func onlyWholePathsMatch() {

@@ -20,7 +20,7 @@ final class FixtureProcess: @unchecked Sendable {
 
     init(_ arguments: [String], logDirectory: String) throws {
         logPath = logDirectory + "/fixture-\(UUID().uuidString.prefix(8)).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
