@@ -12,19 +12,19 @@ extension TenancyAPI {
                                                    responses: [200: .init("Tier, limits, features and usage.", schema: RouteOperation.ref("License")), 404: Self.problem])) { _, context in
             let id = try Self.id(context, kind: "organization")
             try await context.authorize("read", on: Self.licenseRef(id))
-            return JSONResponse(try await license(id))
+            return try await license(id)
         }
         let update = RouteOperation("Change the license", description: "Platform admins: the tier and custom features. Lowering the tier below the org's usage is allowed; additions are refused until it fits.",
                                tags: tags, access: .authenticated,
                                requestBody: Self.object(["tier": Self.string, "features": Self.strings]),
                                responses: [200: .init("The new license.", schema: RouteOperation.ref("License")), 403: Self.problem, 404: Self.problem, 422: Self.problem])
-        let updateHandler: @Sendable (Request, AppRequestContext) async throws -> JSONResponse = { request, context in
+        let updateHandler: @Sendable (Request, AppRequestContext) async throws -> Response = { request, context in
             let id = try Self.id(context, kind: "organization")
             try await context.authorize("update", on: Self.licenseRef(id))
             let body = try await request.decodeJSON(as: LicenseBody.self, context: context)
             let before = try await organization(context)
             _ = try await updateOrganization(before, with: OrganizationBody(licenseTier: body.tier, features: body.features), origin: context.eventOrigin)
-            return JSONResponse(try await license(id))
+            return try await license(id)
         }
         routes.put("/orgs/{id}/license", update, handler: updateHandler)
         routes.patch("/orgs/{id}/license", update, handler: updateHandler)
@@ -36,9 +36,9 @@ extension TenancyAPI {
         return ResourceRef(kind: "license", id: organization.id, attributes: organization.attributes).visible(through: organization)
     }
 
-    /// One read: the org's tier, its own features and its usage.
-    func license(_ orgID: UUID) async throws -> JSONValue {
-        guard let (tierName, extra, users, teams) = try await read({ sql -> (String, [String], Int, Int)? in
+    /// One read: the org's tier, its own features and its usage, answered as `LicenseViews.document`.
+    func license(_ orgID: UUID) async throws -> Response {
+        guard let facts = try await read({ sql -> LicenseViews.Facts? in
             guard let row = try await sql.raw("""
                 SELECT license_tier, features,
                     (SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id
@@ -46,18 +46,11 @@ extension TenancyAPI {
                     (SELECT COUNT(*) FROM teams t WHERE t.org_id = organizations.id) AS teams_used
                 FROM organizations WHERE id = \(bind: orgID) AND deleted_at IS NULL
                 """).first() else { return nil }
-            return (try row.decode(column: "license_tier", as: String.self), JSONText.strings(try row.decode(column: "features", as: String.self)),
-                    try row.decode(column: "users_used", as: Int.self), try row.decode(column: "teams_used", as: Int.self))
+            return LicenseViews.Facts(org: orgID, tier: try row.decode(column: "license_tier", as: String.self),
+                                      extra: JSONText.strings(try row.decode(column: "features", as: String.self)),
+                                      users: try row.decode(column: "users_used", as: Int.self), teams: try row.decode(column: "teams_used", as: Int.self))
         }) else { throw TenancyProblem.notFound("organization", orgID.lowercasedString) }
-        let tier = licenseViews[tierName]
-        return [
-            "org_id": .string(orgID.lowercasedString), "tier": .string(tierName), "limits": tier.limits,
-            "features": extra.isEmpty ? tier.features : .array(Organization.features(tier: tierName, extra: extra, tiers: tiers).map { .string($0) }),
-            "custom_features": .array(extra.map { .string($0) }),
-            "usage": ["users": .int(users), "teams": .int(teams)],
-            "over_limit": .bool(!tier.quota.users.allows(users) || !tier.quota.teams.allows(teams)),
-            "tiers": licenseViews.names,
-        ]
+        return Response(status: .ok, headers: .json, body: .init(byteBuffer: licenseViews.body(facts)))
     }
 
     static let licenseSchema: JSONValue = object([

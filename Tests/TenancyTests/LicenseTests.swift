@@ -69,6 +69,11 @@ struct LicenseTests {
             #expect(events.last?.payload["after"]?["tier"] == "starter")
             #expect(events.last?.orgID == org)
             try await client.expect(.created, .post, "/api/v1/orgs/\(org)/teams", ["name": "Two"], token: admin.token)
+            // A read after the changes shows them (the document read before is not answered again).
+            let read = try await client.expect(.ok, .get, "/api/v1/orgs/\(org)/license", token: admin.token).json
+            #expect(read["tier"] == "starter")
+            #expect(read["usage"]?["teams"] == 2)
+            #expect(read["limits"]?["max_teams"] == 5)
             // Going back down is allowed and reported, but nothing more is added until it fits.
             let down = try await client.expect(.ok, .put, "/api/v1/orgs/\(org)/license", ["tier": "free"], token: world.admin.token).json
             #expect(down["over_limit"] == true)

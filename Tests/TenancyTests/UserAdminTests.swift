@@ -28,7 +28,7 @@ struct UserAdminTests {
             // A deactivated member does not count against the org's users; reactivating restores access.
             #expect(try await client.expect(.ok, .get, "/api/v1/orgs/\(world.a.org)/license", token: world.a.orgAdmin.token).json["usage"]?["users"] == 2)
             try await client.expect(.ok, .put, "/api/v1/admin/users/\(world.a.member.id)", ["status": "active"], token: world.admin.token)
-            try await client.signIn(world.a.member.email, password: TenancyWorld.password)
+            _ = try await client.signIn(world.a.member.email, password: TenancyWorld.password)
         }
     }
 
@@ -66,7 +66,7 @@ struct UserAdminTests {
             #expect(created.json["status"] == "active")
             #expect(created.json["email_verified"] == true)
             #expect(try await kernel.events.emitted(requestID: created.requestID).map(\.name) == ["user.created"])
-            try await client.signIn("new@x.test", password: "a perfectly fine passphrase")
+            _ = try await client.signIn("new@x.test", password: "a perfectly fine passphrase")
             try await client.expect(.conflict, .post, "/api/v1/admin/users", ["email": "NEW@x.test"], token: world.admin.token)
             // Without a password they choose one through forgot-password.
             try await client.expect(.created, .post, "/api/v1/admin/users", ["email": "nopass@x.test"], token: world.admin.token)
