@@ -62,8 +62,10 @@ final class PolicyWatcher: Service {
         var fingerprint: String? = loadedFingerprint
         // With watching off only SIGHUP wakes the loop.
         let pause = interval > .zero ? interval : .seconds(3600)
+        var seen = wake.count
         while !Task.isCancelled {
-            await wake.wait(timeout: pause)
+            await wake.wait(after: seen, timeout: pause)
+            seen = wake.count
             if Task.isCancelled { return }
             let force = forced.exchange(false, ordering: .relaxed)
             let current = await fingerprintNow()

@@ -58,8 +58,9 @@ final class OutboxDispatcher: Service {
         logger[metadataKey: "subscriber"] = .string(subscription.name)
         while !Task.isCancelled {
             do {
+                let seen = bus.committed.count  // before reading: a commit from now on wakes the wait below
                 let worked = try await drain(subscription, logger: logger)
-                if !worked { await bus.committed.wait(timeout: settings.pollInterval) }
+                if !worked { await bus.committed.wait(after: seen, timeout: settings.pollInterval) }
             } catch is CancellationError {
                 return
             } catch {

@@ -58,6 +58,7 @@ final class JobWorker: Service {
         let concurrency = settings.concurrency(of: name)
         let kinds = queue.kinds.map(\.kind)
         while !Task.isCancelled {
+            let seen = queue.enqueued.count  // before claiming: an enqueue or a finished job from now on wakes the wait below
             let free = concurrency - running.withLock { $0.count }
             var claimed: [Job] = []
             if free > 0 {
@@ -70,7 +71,7 @@ final class JobWorker: Service {
             }
             for job in claimed { start(job) }
             if claimed.isEmpty || claimed.count == free {
-                await queue.enqueued.wait(timeout: free > 0 ? settings.pollInterval : .milliseconds(50))
+                await queue.enqueued.wait(after: seen, timeout: free > 0 ? settings.pollInterval : .milliseconds(50))
             }
         }
     }
@@ -128,13 +129,17 @@ final class JobWorker: Service {
 
     // MARK: Running
 
+    /// Runs `job` in a task of its own, counted in `running` until it ends. The task is made and recorded
+    /// under the lock its end takes: a job that ended before it was recorded would otherwise stay counted
+    /// forever, and a worker whose slots all leaked so would stop claiming.
     private func start(_ job: Job) {
-        let task = Task { [self] in
-            await self.execute(job)
-            _ = self.running.withLock { $0.removeValue(forKey: job.id) }
-            self.queue.enqueued.signal()
+        running.withLock { running in
+            running[job.id] = Task { [self] in
+                await self.execute(job)
+                _ = self.running.withLock { $0.removeValue(forKey: job.id) }
+                self.queue.enqueued.signal()
+            }
         }
-        running.withLock { $0[job.id] = task }
     }
 
     private func execute(_ job: Job) async {

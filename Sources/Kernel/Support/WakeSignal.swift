@@ -1,10 +1,11 @@
 import Synchronization
 
-/// Wakes waiting loops early (workers after an enqueue, dispatchers after an emit). A signal wakes every
-/// current waiter; a signal sent while nobody waits is kept for the next wait.
+/// Wakes waiting loops early (workers after an enqueue, dispatchers after an emit). Signals are counted: a
+/// loop reads `count` before it looks for work and then waits `after` it, so a signal sent while it was
+/// looking — or while another loop waited on the same signal — is never missed, however many loops share it.
 public final class WakeSignal: Sendable {
     private struct State {
-        var pending = false
+        var count = 0
         var nextID = 0
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
     }
@@ -12,20 +13,22 @@ public final class WakeSignal: Sendable {
 
     public init() {}
 
+    /// Signals sent so far.
+    public var count: Int { state.withLock { $0.count } }
+
     public func signal() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            if state.waiters.isEmpty {
-                state.pending = true
-                return []
-            }
+            state.count &+= 1
             defer { state.waiters.removeAll() }
             return Array(state.waiters.values)
         }
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Returns when signalled, after `timeout`, or when the task is cancelled.
-    public func wait(timeout: Swift.Duration) async {
+    /// Returns `true` once a signal has been sent after the `seen` count (at once if one was already),
+    /// `false` after `timeout` or when the task is cancelled.
+    @discardableResult
+    public func wait(after seen: Int, timeout: Swift.Duration) async -> Bool {
         let id = state.withLock { state -> Int in
             state.nextID += 1
             return state.nextID
@@ -35,10 +38,7 @@ public final class WakeSignal: Sendable {
                 await withTaskCancellationHandler {
                     await withCheckedContinuation { continuation in
                         let resumeNow = self.state.withLock { state -> Bool in
-                            if state.pending || Task.isCancelled {
-                                state.pending = false
-                                return true
-                            }
+                            if state.count != seen || Task.isCancelled { return true }
                             state.waiters[id] = continuation
                             return false
                         }
@@ -52,5 +52,6 @@ public final class WakeSignal: Sendable {
             await group.next()
             group.cancelAll()
         }
+        return state.withLock { $0.count != seen }
     }
 }

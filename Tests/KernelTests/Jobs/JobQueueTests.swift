@@ -34,7 +34,7 @@ struct JobQueueTests {
     }
 
     @Test func anUnknownKindIsRefused() async throws {
-        try await TestSite.withKernel("jobs { workers off }") { kernel, _ in
+        _ = try await TestSite.withKernel("jobs { workers off }") { kernel, _ in
             await #expect(throws: JobQueue.Failure.self) { try await kernel.jobs.enqueue("nobody.runs.this") }
         }
     }
@@ -103,6 +103,20 @@ struct JobQueueTests {
         try await TestSite.withKernel("plugin test.token { }", plugins: [TokenPlugin.self]) { _, client in
             let response = try await client.execute(uri: "/api/v1/admin/jobs/dead", method: .get, headers: [.authorization: "Bearer tok_root"])
             #expect(response.status == .forbidden)
+        }
+    }
+
+    /// A job that ends before its worker has recorded it as running must still free its slot: one leaked
+    /// slot stops a one-slot worker for good (it happened under CPU contention).
+    @Test func aOneSlotWorkerRunsManyJobsBackToBack() async throws {
+        let conf = "jobs {\n    concurrency 1\n    poll_interval 10s\n}\nplugin test.notes { }\nplugin test.roles { }\n"
+        try await TestSite.withKernel(conf, plugins: Self.plugins) { kernel, _ in
+            try await kernel.database.transaction { sql in
+                for index in 0..<200 { try await kernel.jobs.enqueue("test.echo", payload: ["note": .string("n\(index)")], in: sql) }
+            }
+            // The poll interval is far longer than the whole run: each job is claimed because the last one ended.
+            try await eventually("every job succeeds") { try await kernel.count("SELECT COUNT(*) AS n FROM lintel_jobs WHERE state = 'succeeded'") == 200 }
+            #expect(try await kernel.count("SELECT COUNT(*) AS n FROM job_runs") == 200)
         }
     }
 
