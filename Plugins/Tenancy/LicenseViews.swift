@@ -65,9 +65,11 @@ struct LicenseViews: Sendable {
     /// `document` as a JSON response body, written once for the same facts (compared as exact text: see
     /// `comparesExactly`; tier and feature names are plain ASCII, anything else is written each time).
     func body(_ facts: Facts) -> ByteBuffer {
+        // Checked before looking: Swift's `==` finds canonically equivalent text equal, which the bytes are not.
+        guard facts.tier.comparesExactly, facts.extra.comparesExactly else { return ByteBuffer(bytes: document(facts).jsonBytes) }
         if let known = written[facts] { return known }
         let body = ByteBuffer(bytes: document(facts).jsonBytes)
-        if facts.tier.comparesExactly, facts.extra.comparesExactly { written.remember(body, for: facts) }
+        written.remember(body, for: facts)
         return body
     }
 }

@@ -74,6 +74,12 @@ struct LicenseTests {
             #expect(read["tier"] == "starter")
             #expect(read["usage"]?["teams"] == 2)
             #expect(read["limits"]?["max_teams"] == 5)
+            // A change of custom features alone is read too.
+            try await client.expect(.ok, .put, "/api/v1/orgs/\(org)/license", ["features": ["sso"]], token: world.admin.token)
+            let withFeature = try await client.expect(.ok, .get, "/api/v1/orgs/\(org)/license", token: admin.token).json
+            #expect(withFeature["custom_features"] == ["sso"])
+            #expect(withFeature["features"]?.arrayValue?.contains("sso") == true)
+            #expect(withFeature["usage"]?["teams"] == 2)
             // Going back down is allowed and reported, but nothing more is added until it fits.
             let down = try await client.expect(.ok, .put, "/api/v1/orgs/\(org)/license", ["tier": "free"], token: world.admin.token).json
             #expect(down["over_limit"] == true)

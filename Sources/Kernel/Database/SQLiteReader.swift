@@ -323,8 +323,8 @@ struct SQLiteReaderRow: SQLRow {
                 return D.self == UUID.self ? unsafeBitCast(id, to: D.self) : unsafeBitCast(Optional(id), to: D.self)
             }
         case .integer(let number):
-            if D.self == Int.self { return unsafeBitCast(number, to: D.self) }
-            if D.self == Int?.self { return unsafeBitCast(Optional(number), to: D.self) }
+            if D.self == Int.self { return unsafeBitCast(Int(number), to: D.self) }
+            if D.self == Int?.self { return unsafeBitCast(Optional(Int(number)), to: D.self) }
         default:
             break
         }

@@ -37,7 +37,7 @@ public struct RouteParameters: Sendable {
     /// The segment as a `T`, or `nil` when there is none or it is not one.
     public func get<T: LosslessStringConvertible>(_ name: String, as type: T.Type) -> T? { get(name).flatMap(T.init) }
     public func get<T: RawRepresentable>(_ name: String, as type: T.Type) -> T? where T.RawValue == String { get(name).flatMap(T.init) }
-    public func get(_ name: String, as type: UUID.Type) -> UUID? { get(name).flatMap(UUID.init(uuidString:)) }
+    public func get(_ name: String, as type: UUID.Type) -> UUID? { get(name).flatMap { UUID(canonical: $0) } }
 
     /// The segment captured as `name`. The route's template not naming it is a programming error (a 500).
     public func require(_ name: String) throws -> String {
@@ -55,7 +55,7 @@ public struct RouteParameters: Sendable {
     }
 
     public func require(_ name: String, as type: UUID.Type) throws -> UUID {
-        try converted(name) { UUID(uuidString: $0) }
+        try converted(name) { UUID(canonical: $0) }
     }
 
     private func converted<T>(_ name: String, _ convert: (String) -> T?) throws -> T {

@@ -2,7 +2,7 @@ import Kernel
 import Testing
 
 /// The signal job workers, event dispatchers and the policy watcher sleep on between polls.
-@Suite("wake signal")
+@Suite("wake signal", .timeLimit(.minutes(1)))
 struct WakeSignalTests {
     @Test func aSignalSentWhileLoopsWereBusyWakesEveryOneOfThem() async {
         let signal = WakeSignal()
