@@ -22,7 +22,6 @@ struct LicenseViews: Sendable {
     }
 
     let tiers: [String: Tier]
-    let quotas: [String: LicenseTier]
     /// Every tier's name, in the order `TenancySettings.tierNames` gives.
     let names: JSONValue
     /// For an org whose tier is no longer configured: nothing is limited, nothing is included.
@@ -38,11 +37,10 @@ struct LicenseViews: Sendable {
         for (name, tier) in settings.tiers {
             var limits = tier.json.objectValue ?? [:]
             limits["features"] = nil
-            let features = Organization.features(tier: name, extra: [], tiers: settings.tiers)
+            let features = Organization.features(of: tier, extra: [])
             tiers[name] = Tier(limits: .object(limits), quota: tier, features: .array(features.map { .string($0) }))
         }
         self.tiers = tiers
-        quotas = settings.tiers
         names = .array(settings.tierNames.map { .string($0) })
     }
 
@@ -54,7 +52,7 @@ struct LicenseViews: Sendable {
         let tier = self[facts.tier]
         return [
             "org_id": .string(facts.org.lowercasedString), "tier": .string(facts.tier), "limits": tier.limits,
-            "features": facts.extra.isEmpty ? tier.features : .array(Organization.features(tier: facts.tier, extra: facts.extra, tiers: quotas).map { .string($0) }),
+            "features": facts.extra.isEmpty ? tier.features : .array(Organization.features(of: tiers[facts.tier]?.quota, extra: facts.extra).map { .string($0) }),
             "custom_features": .array(facts.extra.map { .string($0) }),
             "usage": ["users": .int(facts.users), "teams": .int(facts.teams)],
             "over_limit": .bool(!tier.quota.users.allows(facts.users) || !tier.quota.teams.allows(facts.teams)),

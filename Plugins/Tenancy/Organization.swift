@@ -60,7 +60,12 @@ struct Organization: Sendable, Equatable {
     }
 
     static func features(tier: String, extra: [String], tiers: [String: LicenseTier]) -> [String] {
-        Array(Set((tiers[tier]?.features ?? []) + extra)).sorted()
+        features(of: tiers[tier], extra: extra)
+    }
+
+    /// A tier's features (none for a tier no longer configured) with an org's own, sorted.
+    static func features(of tier: LicenseTier?, extra: [String]) -> [String] {
+        Array(Set((tier?.features ?? []) + extra)).sorted()
     }
 
     /// A URL-safe handle from a name: lower-case letters, digits and dashes.
