@@ -71,9 +71,7 @@ final class JobWorker: Service {
             }
             for job in claimed { start(job) }
             if claimed.isEmpty || claimed.count == free {
-                // With every slot taken, a finishing job's signal is what frees one; polling only finds
-                // what other processes enqueued.
-                await queue.enqueued.wait(after: seen, timeout: settings.pollInterval)
+                await queue.enqueued.wait(after: seen, timeout: free > 0 ? settings.pollInterval : .milliseconds(50))
             }
         }
     }
